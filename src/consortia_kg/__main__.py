@@ -1,0 +1,5 @@
+"""Allow ``python -m consortia_kg``."""
+
+from consortia_kg.cli import main
+
+main()

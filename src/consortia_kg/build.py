@@ -1,0 +1,535 @@
+"""Records → RDF: one named graph per record, with provenance, plus an index back to the records.
+
+The index maps every emitted (subject, predicate) pair to the file, line and key it came from, so
+that a SHACL finding on a triple can be told to the curator in record words. ``build`` never
+validates; it only reports what it cannot build (a post in a unit the record does not have).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode, Quad
+
+from consortia_kg.errors import Problem
+from consortia_kg.fieldtypes import DateValue
+from consortia_kg.records import Item, Located, Record, RecordSet
+from consortia_kg.vocab import (
+    CKG,
+    DCTERMS,
+    ORG,
+    PROV,
+    RDF,
+    RDFS,
+    SCHEMA,
+    SKOS,
+    TIME,
+    XSD,
+    mint,
+    slugify,
+)
+
+__all__ = ["BuiltGraph", "Where", "build_graph"]
+
+
+@dataclass(frozen=True)
+class Where:
+    """A place in a record: what a finding about a node or a triple points the curator to."""
+
+    file: str
+    line: int
+    key: str
+    value: str = ""
+
+
+@dataclass
+class BuiltGraph:
+    """The quads of every record, with the index back to where each came from."""
+
+    base: str
+    quads: list[Quad] = field(default_factory=list)
+    #: subject IRI → where the node was written
+    nodes: dict[str, Where] = field(default_factory=dict)
+    #: (subject IRI, predicate IRI) → [(object as N-Triples, where)]
+    values: dict[tuple[str, str], list[tuple[str, Where]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    #: named graph IRI → record
+    graphs: dict[str, Record] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    version: str = ""
+
+    def where(self, subject: str, predicate: str = "", obj: str = "") -> Where | None:
+        """Find where a node, or one of its values, was written."""
+        if predicate:
+            candidates = self.values.get((subject, predicate), [])
+            for written, place in candidates:
+                if not obj or written == obj:
+                    return place
+            if candidates:
+                return candidates[0][1]
+        return self.nodes.get(subject)
+
+    def triples(self) -> list[Any]:
+        """Return the merged graph's triples, deduplicated and sorted."""
+        return sorted({q.triple for q in self.quads}, key=str)
+
+
+_XSD_INT = NamedNode(XSD + "integer")
+_A = NamedNode(RDF + "type")
+
+
+def _iri(value: str) -> NamedNode:
+    return NamedNode(value)
+
+
+def ckg(name: str) -> NamedNode:
+    """Return a term of our ontology."""
+    return NamedNode(CKG + name)
+
+
+class _Emitter:
+    """Adds quads for one record and indexes where each came from."""
+
+    def __init__(self, out: BuiltGraph, record: Record, graph: NamedNode) -> None:
+        self.out, self.record, self.graph = out, record, graph
+
+    def where(self, located: Located | Item | None) -> Where:
+        if located is None:
+            return Where(self.record.file, 1, "")
+        value = located.value if isinstance(located, Located) else ""
+        return Where(self.record.file, located.line, located.key, str(value))
+
+    def node(self, subject: NamedNode, at: Located | Item | None, *types: NamedNode) -> None:
+        self.out.nodes.setdefault(subject.value, self.where(at))
+        for rdf_type in types:
+            self.add(subject, _A, rdf_type, at)
+
+    def add(self, s: NamedNode, p: NamedNode, o: Any, at: Located | Item | None = None) -> None:
+        self.out.quads.append(Quad(s, p, o, self.graph))
+        self.out.values[(s.value, p.value)].append((str(o), self.where(at)))
+
+    def text(self, s: NamedNode, p: NamedNode, item: Item, key: str) -> None:
+        located = item.located(key)
+        if located is not None:
+            self.add(s, p, Literal(located.value), located)
+
+    def iri(self, s: NamedNode, p: NamedNode, item: Item, key: str) -> None:
+        located = item.located(key)
+        if located is not None:
+            self.add(s, p, _iri(located.value), located)
+
+    def date(self, s: NamedNode, p: NamedNode, located: Located | None) -> None:
+        if located is not None:
+            self.add(s, p, date_literal(located.value), located)
+
+    def count(self, s: NamedNode, p: NamedNode, located: Located | None) -> None:
+        if located is not None:
+            self.add(s, p, Literal(str(located.value), datatype=_XSD_INT), located)
+
+    def term(self, s: NamedNode, p: NamedNode, located: Located | None, prefix: str) -> None:
+        if located is not None:
+            self.add(s, p, ckg(f"{prefix}-{located.value}"), located)
+
+
+def date_literal(value: DateValue) -> Literal:
+    """Type a date at the precision it was written."""
+    return Literal(value.lexical, datatype=NamedNode(XSD + value.xsd_type))
+
+
+def year_literal(year: int) -> Literal:
+    """Type a year as ``xsd:gYear``."""
+    return Literal(f"{year:04d}", datatype=NamedNode(XSD + "gYear"))
+
+
+def build_graph(records: RecordSet, base: str) -> BuiltGraph:
+    """Turn every record into quads in its own named graph."""
+    out = BuiltGraph(base=base, version=records.digest())
+    for record in records:
+        graph = NamedNode(mint(base, "graph", record.kind, record.slug))
+        out.graphs[graph.value] = record
+        emit = _Emitter(out, record, graph)
+        _provenance(emit, record, base)
+        if record.kind == "source":
+            _source(emit, record, base)
+        elif record.kind == "organisation":
+            _organisation(emit, record, base)
+        else:
+            _consortium(emit, record, base)
+    return out
+
+
+def _provenance(emit: _Emitter, record: Record, base: str) -> None:
+    g = emit.graph
+    emit.node(g, record.item, NamedNode(PROV + "Entity"))
+    emit.add(g, ckg("recordFile"), Literal(record.source_path))
+    emit.add(g, ckg("contentHash"), Literal("sha256:" + record.sha256))
+    emit.add(g, NamedNode(DCTERMS + "subject"), NamedNode(mint(base, record.kind, record.slug)))
+    for source in record.item.many("sources"):
+        emit.add(g, NamedNode(PROV + "wasDerivedFrom"), _source_iri(base, source.value), source)
+
+
+def _source_iri(base: str, slug: str) -> NamedNode:
+    return NamedNode(mint(base, "source", slug))
+
+
+def _item_source(emit: _Emitter, node: NamedNode, item: Item, base: str) -> None:
+    located = item.located("source")
+    if located is not None:
+        emit.add(node, NamedNode(DCTERMS + "source"), _source_iri(base, located.value), located)
+
+
+def _labels(emit: _Emitter, node: NamedNode, item: Item) -> None:
+    emit.text(node, NamedNode(RDFS + "label"), item, "name")
+    emit.text(node, NamedNode(SCHEMA + "name"), item, "name")
+    emit.text(node, ckg("acronym"), item, "acronym")
+    for alias in item.many("aliases"):
+        emit.add(node, NamedNode(SKOS + "altLabel"), Literal(alias.value), alias)
+    emit.iri(node, NamedNode(SCHEMA + "url"), item, "homepage")
+    emit.iri(node, NamedNode(SKOS + "exactMatch"), item, "ror")
+    wikidata = item.located("wikidata")
+    if wikidata is not None:
+        target = NamedNode("http://www.wikidata.org/entity/" + wikidata.value)
+        emit.add(node, NamedNode(SKOS + "exactMatch"), target, wikidata)
+    for note in item.many("notes"):
+        emit.add(node, NamedNode(SKOS + "note"), Literal(note.value), note)
+
+
+def _source(emit: _Emitter, record: Record, base: str) -> None:
+    item, s = record.item, NamedNode(mint(base, "source", record.slug))
+    emit.node(s, item, NamedNode(PROV + "Entity"), ckg("SourceDocument"))
+    emit.text(s, NamedNode(DCTERMS + "title"), item, "title")
+    emit.text(s, NamedNode(RDFS + "label"), item, "title")
+    emit.term(s, ckg("sourceKind"), item.located("kind"), "source")
+    emit.text(s, NamedNode(DCTERMS + "publisher"), item, "publisher")
+    emit.iri(s, NamedNode(SCHEMA + "url"), item, "url")
+    emit.date(s, NamedNode(DCTERMS + "modified"), item.located("date"))
+    emit.iri(s, NamedNode(DCTERMS + "license"), item, "licence")
+    emit.text(s, ckg("localCopy"), item, "copy")
+    emit.text(s, ckg("sha256"), item, "sha256")
+    emit.text(s, NamedNode(DCTERMS + "description"), item, "description")
+
+
+_RELATIONSHIPS = {
+    "parent": "parentOrganisation",
+    "child": "childOrganisation",
+    "related": "relatedOrganisation",
+    "successor": "successor",
+    "predecessor": "predecessor",
+}
+
+
+def _organisation(emit: _Emitter, record: Record, base: str) -> None:
+    item, o = record.item, NamedNode(mint(base, "organisation", record.slug))
+    emit.node(o, item, NamedNode(ORG + "FormalOrganization"), NamedNode(SCHEMA + "Organization"))
+    _labels(emit, o, item)
+    for label in item.items("labels"):
+        value, lang = label.get("value"), label.get("lang")
+        if value and lang:
+            emit.add(o, NamedNode(SKOS + "prefLabel"), Literal(value, language=lang), label)
+    for kind in item.many("types"):
+        emit.add(o, ckg("organisationType"), ckg(f"orgtype-{kind.value}"), kind)
+    emit.term(o, ckg("status"), item.located("status"), "status")
+    established = item.located("established")
+    if established is not None:
+        emit.add(o, NamedNode(SCHEMA + "foundingDate"), year_literal(established.value), established)
+    for link in item.many("links"):
+        emit.add(o, NamedNode(RDFS + "seeAlso"), _iri(link.value), link)
+    for ident in item.items("identifiers"):
+        emit.add(
+            o,
+            NamedNode(DCTERMS + "identifier"),
+            Literal(f"{ident.get('scheme')}:{ident.get('value')}"),
+            ident.located("value"),
+        )
+    for index, location in enumerate(item.items("locations"), start=1):
+        place = NamedNode(f"{o.value}/location/{index}")
+        emit.add(o, NamedNode(SCHEMA + "location"), place, location)
+        emit.node(place, location, NamedNode(SCHEMA + "Place"))
+        emit.text(place, NamedNode(SCHEMA + "addressLocality"), location, "city")
+        emit.text(place, NamedNode(SCHEMA + "addressRegion"), location, "region")
+        emit.text(place, NamedNode(SCHEMA + "addressCountry"), location, "country_code")
+        emit.text(place, NamedNode(SCHEMA + "name"), location, "country")
+        geonames = location.located("geonames_id")
+        if geonames is not None:
+            emit.add(place, ckg("geonamesId"), Literal(str(geonames.value)), geonames)
+            emit.add(
+                place,
+                NamedNode(RDFS + "seeAlso"),
+                NamedNode(f"https://sws.geonames.org/{geonames.value}/"),
+                geonames,
+            )
+    for rel in item.items("relationships"):
+        kind = rel.get("type")
+        target_slug, ror = rel.located("organisation"), rel.located("ror")
+        if kind is None:
+            continue
+        if target_slug is not None:
+            target = NamedNode(mint(base, "organisation", target_slug.value))
+            emit.add(o, ckg(_RELATIONSHIPS[kind]), target, target_slug)
+        elif ror is not None:
+            emit.add(o, ckg(_RELATIONSHIPS[kind]), NamedNode(ror.value), ror)
+    _implementations(emit, o, item, base, default_consortium=None)
+    emit.out.nodes.setdefault(o.value, emit.where(item))
+
+
+def _implementations(
+    emit: _Emitter, owner: NamedNode, item: Item, base: str, default_consortium: str | None
+) -> None:
+    for impl in item.items("implementations"):
+        slug = impl.get("id")
+        if slug is None:
+            continue
+        node = NamedNode(f"{owner.value}/implementation/{slug}")
+        emit.add(owner, ckg("runsImplementation"), node, impl)
+        emit.node(node, impl, ckg("StandardImplementation"))
+        emit.text(node, NamedNode(RDFS + "label"), impl, "name")
+        emit.text(node, NamedNode(DCTERMS + "description"), impl, "description")
+        consortium = impl.located("consortium")
+        if consortium is not None:
+            target = NamedNode(mint(base, "consortium", consortium.value))
+            emit.add(node, ckg("standardOf"), target, consortium)
+        elif default_consortium is not None:
+            emit.add(node, ckg("standardOf"), NamedNode(default_consortium), impl)
+        emit.text(node, ckg("standard"), impl, "standard")
+        emit.text(node, ckg("standardVersion"), impl, "standard_version")
+        emit.term(node, ckg("implementationCategory"), impl.located("category"), "impl")
+        emit.iri(node, NamedNode(SCHEMA + "url"), impl, "url")
+        emit.iri(node, NamedNode(SCHEMA + "documentation"), impl, "documentation")
+        _item_source(emit, node, impl, base)
+
+
+def _consortium(emit: _Emitter, record: Record, base: str) -> None:  # noqa: PLR0915
+    item, c = record.item, NamedNode(mint(base, "consortium", record.slug))
+    emit.node(c, item, ckg("Consortium"))
+    _labels(emit, c, item)
+    emit.term(c, ckg("status"), item.located("status"), "status")
+    launched = item.located("year_launched")
+    if launched is not None:
+        emit.add(c, NamedNode(SCHEMA + "foundingDate"), year_literal(launched.value), launched)
+    emit.term(c, ckg("initiatorType"), item.located("initiator_type"), "initiator")
+    founder = item.located("initiating_organisation")
+    if founder is not None:
+        target = NamedNode(mint(base, "organisation", founder.value))
+        emit.add(c, NamedNode(SCHEMA + "founder"), target, founder)
+    participants = item.item("participating_organisations")
+    if participants is not None:
+        node = NamedNode(c.value + "/participant-count")
+        emit.add(c, ckg("participantCount"), node, participants)
+        emit.node(node, participants, NamedNode(SCHEMA + "QuantitativeValue"))
+        emit.count(node, NamedNode(SCHEMA + "value"), participants.located("count"))
+        emit.date(node, NamedNode(DCTERMS + "date"), participants.located("as_of"))
+        _item_source(emit, node, participants, base)
+    _disease_focus(emit, c, item, base)
+    emit.term(c, ckg("geographicScope"), item.located("scope"), "scope")
+    emit.text(c, NamedNode(SCHEMA + "location"), item, "location")
+    emit.text(c, NamedNode(DCTERMS + "description"), item, "description")
+    emit.text(c, NamedNode(ORG + "purpose"), item, "mission")
+    for index, activity in enumerate(item.items("activities"), start=1):
+        node = NamedNode(f"{c.value}/activity/{index}")
+        emit.add(c, ckg("activity"), node, activity)
+        emit.node(node, activity, ckg("MissionActivity"))
+        emit.text(node, NamedNode(RDFS + "label"), activity, "name")
+        emit.text(node, NamedNode(DCTERMS + "description"), activity, "description")
+        emit.add(node, NamedNode(SCHEMA + "position"), Literal(str(index), datatype=_XSD_INT))
+    emit.text(c, ckg("history"), item, "history")
+    for index, event in enumerate(item.items("events"), start=1):
+        node = NamedNode(f"{c.value}/event/{index}")
+        emit.add(c, ckg("event"), node, event)
+        emit.node(node, event, ckg("HistoryEvent"))
+        emit.date(node, NamedNode(DCTERMS + "date"), event.located("date"))
+        emit.text(node, NamedNode(DCTERMS + "description"), event, "description")
+        _item_source(emit, node, event, base)
+    emit.text(c, ckg("governance"), item, "governance")
+    emit.term(c, ckg("legalStatus"), item.located("legal_status"), "legal")
+    for kind in item.many("funding"):
+        emit.add(c, ckg("fundingKind"), ckg(f"funding-{kind.value}"), kind)
+    emit.text(c, ckg("patientEngagement"), item, "patient_engagement")
+    emit.text(c, ckg("dataSharing"), item, "data_sharing")
+    units = _governance_units(emit, c, item, base)
+    _posts(emit, c, item, units, base)
+    for host in item.items("host_institutions"):
+        org_slug = host.located("organisation")
+        if org_slug is None:
+            continue
+        target = NamedNode(mint(base, "organisation", org_slug.value))
+        emit.add(c, ckg("hostInstitution"), target, org_slug)
+        emit.add(target, _A, ckg("HostInstitution"), org_slug)
+    _members(emit, c, item, base)
+    _contacts(emit, c, item, base)
+    _implementations(emit, c, item, base, default_consortium=c.value)
+    last = item.located("last_updated")
+    emit.date(c, ckg("lastUpdated"), last)
+
+
+def _disease_focus(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
+    focus = item.values.get("disease_focus")
+    if isinstance(focus, Located):  # the word `none`
+        emit.add(c, ckg("diseaseFocus"), ckg("NoDiseaseFocus"), focus)
+        return
+    for disease in focus or []:
+        node = NamedNode(mint(base, "disease", slugify(disease.value)))
+        emit.add(c, ckg("diseaseFocus"), node, disease)
+        emit.add(node, _A, NamedNode(SKOS + "Concept"), disease)
+        emit.add(node, NamedNode(SKOS + "prefLabel"), Literal(disease.value), disease)
+        emit.add(node, NamedNode(SKOS + "inScheme"), ckg("DiseaseFocusScheme"), disease)
+
+
+def _governance_units(emit: _Emitter, c: NamedNode, item: Item, base: str) -> dict[str, NamedNode]:
+    """Emit the steering committee, working groups and committees; return them by id."""
+    units: dict[str, NamedNode] = {}
+    unit_of, has_unit = NamedNode(ORG + "unitOf"), NamedNode(ORG + "hasUnit")
+
+    def unit(node: NamedNode, it: Item, rdf_type: NamedNode) -> None:
+        emit.add(c, has_unit, node, it)
+        emit.node(node, it, rdf_type, NamedNode(ORG + "OrganizationalUnit"))
+        emit.add(node, unit_of, c, it)
+        emit.text(node, NamedNode(RDFS + "label"), it, "name")
+        emit.text(node, ckg("acronym"), it, "acronym")
+        emit.text(node, NamedNode(DCTERMS + "description"), it, "description")
+        emit.count(node, ckg("memberCount"), it.located("member_count"))
+        _item_source(emit, node, it, base)
+
+    steering = item.item("steering_committee")
+    if steering is not None:
+        node = NamedNode(c.value + "/steering-committee")
+        unit(node, steering, ckg("SteeringCommittee"))
+        emit.text(node, ckg("selection"), steering, "selection")
+        units["steering-committee"] = node
+    for group in item.items("working_groups"):
+        slug = group.get("id")
+        if slug is not None:
+            node = NamedNode(mint(c.value + "/", "working-group", slug))
+            unit(node, group, ckg("WorkingGroup"))
+            registry_id = group.located("registry_id")
+            if registry_id is not None:
+                emit.add(
+                    node, NamedNode(DCTERMS + "identifier"),
+                    Literal(f"ga4gh-registry:{registry_id.value}"), registry_id,
+                )  # fmt: skip
+            units.setdefault(slug, node)
+    for committee in item.items("committees"):
+        slug = committee.get("id")
+        if slug is not None:
+            node = NamedNode(mint(c.value + "/", "committee", slug))
+            unit(node, committee, ckg("Committee"))
+            emit.term(node, ckg("committeeKind"), committee.located("kind"), "committee")
+            units.setdefault(slug, node)
+    return units
+
+
+def _posts(
+    emit: _Emitter, c: NamedNode, item: Item, units: dict[str, NamedNode], base: str
+) -> None:
+    for post in item.items("posts"):
+        slug = post.get("id")
+        if slug is None:
+            continue
+        node = NamedNode(mint(c.value + "/", "post", slug))
+        emit.node(node, post, NamedNode(ORG + "Post"))
+        emit.text(node, NamedNode(RDFS + "label"), post, "title")
+        emit.text(node, NamedNode(DCTERMS + "description"), post, "description")
+        for key, predicate in (("unit", ORG + "postIn"), ("appointed_by", CKG + "appointedBy")):
+            ref = post.located(key)
+            if ref is None:
+                if key == "unit":
+                    emit.add(node, NamedNode(predicate), c, post)
+                continue
+            if ref.value not in units:
+                emit.out.problems.append(
+                    Problem(
+                        emit.record.file, ref.line, ref.key,
+                        f"{ref.key}: {ref.value!r} is not a unit of this consortium",
+                        why="a post belongs to the steering committee, a working group or a "
+                        "committee listed in the same record",
+                        fix="use steering-committee or the id of one of its working_groups or "
+                        "committees" + (f" ({', '.join(sorted(units))})" if units else ""),
+                        shape="record format",
+                    )
+                )  # fmt: skip
+                continue
+            emit.add(node, NamedNode(predicate), units[ref.value], ref)
+        holder = post.item("holder")
+        if holder is not None and holder.get("public") is True:
+            emit.text(node, NamedNode(ORG + "heldBy"), holder, "name")
+        _item_source(emit, node, post, base)
+
+
+def _members(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
+    for member in item.items("members"):
+        org_slug = member.located("organisation")
+        if org_slug is None:
+            continue
+        o = NamedNode(mint(base, "organisation", org_slug.value))
+        m = NamedNode(mint(c.value + "/", "membership", org_slug.value))
+        emit.add(c, NamedNode(ORG + "hasMember"), o, org_slug)
+        emit.add(o, NamedNode(ORG + "memberOf"), c, org_slug)
+        emit.add(o, _A, ckg("MemberOrganization"), org_slug)
+        emit.node(m, member, NamedNode(ORG + "Membership"))
+        emit.add(m, NamedNode(ORG + "member"), o, org_slug)
+        emit.add(m, NamedNode(ORG + "organization"), c, member)
+        role = member.located("role")
+        if role is not None:
+            r = NamedNode(mint(base, "role", slugify(role.value)))
+            emit.add(m, NamedNode(ORG + "role"), r, role)
+            emit.add(r, _A, NamedNode(SKOS + "Concept"), role)
+            emit.add(r, NamedNode(SKOS + "prefLabel"), Literal(role.value), role)
+            emit.add(r, NamedNode(SKOS + "inScheme"), ckg("RoleScheme"), role)
+        start, end = member.located("start"), member.located("end")
+        emit.date(m, NamedNode(SCHEMA + "startDate"), start)
+        emit.date(m, NamedNode(SCHEMA + "endDate"), end)
+        if start is not None or end is not None:
+            interval = NamedNode(m.value + "/interval")
+            emit.add(m, NamedNode(ORG + "memberDuring"), interval, member)
+            emit.node(interval, member, NamedNode(TIME + "Interval"))
+            for located, edge, name in ((start, "hasBeginning", "start"), (end, "hasEnd", "end")):
+                if located is None:
+                    continue
+                instant = NamedNode(f"{interval.value}/{name}")
+                emit.add(interval, NamedNode(TIME + edge), instant, located)
+                emit.node(instant, located, NamedNode(TIME + "Instant"))
+                value: DateValue = located.value
+                prop = {"date": "inXSDDate", "gYearMonth": "inXSDgYearMonth", "gYear": "inXSDgYear"}
+                emit.add(instant, NamedNode(TIME + prop[value.xsd_type]), date_literal(value), located)
+        _item_source(emit, m, member, base)
+
+
+_CONTACT_PROPERTY = {"phone": "telephone", "email": "email", "fax": "faxNumber", "web": "url"}
+
+
+def _contacts(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
+    for index, contact in enumerate(item.items("contacts"), start=1):
+        is_person = contact.get("person") is True
+        public = contact.get("public")
+        if is_person and public is not True:
+            continue  # personal data never reaches a dump unless the record marks it public
+        kind, value = contact.get("kind"), contact.located("value")
+        if kind is None or value is None:
+            continue
+        node = NamedNode(f"{c.value}/contact/{index}")
+        emit.add(c, NamedNode(SCHEMA + "contactPoint"), node, contact)
+        emit.node(node, contact, NamedNode(SCHEMA + "ContactPoint"))
+        obj = _iri(value.value) if kind == "web" else Literal(value.value)
+        emit.add(node, NamedNode(SCHEMA + _CONTACT_PROPERTY[kind]), obj, value)
+        emit.text(node, NamedNode(SCHEMA + "contactType"), contact, "label")
+        _item_source(emit, node, contact, base)
+    address = item.item("address")
+    if address is not None:
+        node = NamedNode(c.value + "/address")
+        emit.add(c, NamedNode(SCHEMA + "address"), node, address)
+        emit.node(node, address, NamedNode(SCHEMA + "PostalAddress"))
+        emit.text(node, NamedNode(SCHEMA + "name"), address, "name")
+        street = address.many("street")
+        if street:
+            lines = "\n".join(str(line.value) for line in street)
+            emit.add(node, NamedNode(SCHEMA + "streetAddress"), Literal(lines), street[0])
+        for key, prop in (
+            ("locality", "addressLocality"),
+            ("region", "addressRegion"),
+            ("postal_code", "postalCode"),
+            ("country", "addressCountry"),
+        ):
+            emit.text(node, NamedNode(SCHEMA + prop), address, key)
+        _item_source(emit, node, address, base)
