@@ -56,6 +56,8 @@ class BuiltGraph:
     values: dict[tuple[str, str], list[tuple[str, Where]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    #: (subject IRI, record key's last part) → where that key was written
+    keyed: dict[tuple[str, str], Where] = field(default_factory=dict)
     #: named graph IRI → record
     graphs: dict[str, Record] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
@@ -109,7 +111,10 @@ class _Emitter:
 
     def add(self, s: NamedNode, p: NamedNode, o: Any, at: Located | Item | None = None) -> None:
         self.out.quads.append(Quad(s, p, o, self.graph))
-        self.out.values[(s.value, p.value)].append((str(o), self.where(at)))
+        where = self.where(at)
+        self.out.values[(s.value, p.value)].append((str(o), where))
+        if where.key:
+            self.out.keyed.setdefault((s.value, where.key.rsplit(".", 1)[-1]), where)
 
     def text(self, s: NamedNode, p: NamedNode, item: Item, key: str) -> None:
         located = item.located(key)
@@ -169,6 +174,8 @@ def _provenance(emit: _Emitter, record: Record, base: str) -> None:
     emit.add(g, NamedNode(DCTERMS + "subject"), NamedNode(mint(base, record.kind, record.slug)))
     for source in record.item.many("sources"):
         emit.add(g, NamedNode(PROV + "wasDerivedFrom"), _source_iri(base, source.value), source)
+    if record.kind == "source":  # a source's record is derived from the document it describes
+        emit.add(g, NamedNode(PROV + "wasDerivedFrom"), _source_iri(base, record.slug), record.item)
 
 
 def _source_iri(base: str, slug: str) -> NamedNode:
@@ -234,7 +241,9 @@ def _organisation(emit: _Emitter, record: Record, base: str) -> None:
     emit.term(o, ckg("status"), item.located("status"), "status")
     established = item.located("established")
     if established is not None:
-        emit.add(o, NamedNode(SCHEMA + "foundingDate"), year_literal(established.value), established)
+        emit.add(
+            o, NamedNode(SCHEMA + "foundingDate"), year_literal(established.value), established
+        )
     for link in item.many("links"):
         emit.add(o, NamedNode(RDFS + "seeAlso"), _iri(link.value), link)
     for ident in item.items("identifiers"):
@@ -301,7 +310,7 @@ def _implementations(
         _item_source(emit, node, impl, base)
 
 
-def _consortium(emit: _Emitter, record: Record, base: str) -> None:  # noqa: PLR0915
+def _consortium(emit: _Emitter, record: Record, base: str) -> None:
     item, c = record.item, NamedNode(mint(base, "consortium", record.slug))
     emit.node(c, item, ckg("Consortium"))
     _labels(emit, c, item)
@@ -309,6 +318,9 @@ def _consortium(emit: _Emitter, record: Record, base: str) -> None:  # noqa: PLR
     launched = item.located("year_launched")
     if launched is not None:
         emit.add(c, NamedNode(SCHEMA + "foundingDate"), year_literal(launched.value), launched)
+    ended = item.located("year_ended")
+    if ended is not None:
+        emit.add(c, ckg("yearEnded"), year_literal(ended.value), ended)
     emit.term(c, ckg("initiatorType"), item.located("initiator_type"), "initiator")
     founder = item.located("initiating_organisation")
     if founder is not None:
@@ -441,7 +453,7 @@ def _posts(
                 emit.out.problems.append(
                     Problem(
                         emit.record.file, ref.line, ref.key,
-                        f"{ref.key}: {ref.value!r} is not a unit of this consortium",
+                        f'"{ref.value}" is not a unit of this consortium',
                         why="a post belongs to the steering committee, a working group or a "
                         "committee listed in the same record",
                         fix="use steering-committee or the id of one of its working_groups or "
@@ -492,7 +504,9 @@ def _members(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
                 emit.node(instant, located, NamedNode(TIME + "Instant"))
                 value: DateValue = located.value
                 prop = {"date": "inXSDDate", "gYearMonth": "inXSDgYearMonth", "gYear": "inXSDgYear"}
-                emit.add(instant, NamedNode(TIME + prop[value.xsd_type]), date_literal(value), located)
+                emit.add(
+                    instant, NamedNode(TIME + prop[value.xsd_type]), date_literal(value), located
+                )
         _item_source(emit, m, member, base)
 
 

@@ -69,7 +69,7 @@ def serialize_turtle(triples: Iterable[Triple], base: str) -> bytes:
     def name(iri: str) -> str:
         for prefix, ns in by_length:
             if iri.startswith(ns) and _PN_LOCAL.match(iri[len(ns) :]):
-                return f"{prefix}:{iri[len(ns):]}"
+                return f"{prefix}:{iri[len(ns) :]}"
         return f"<{iri}>"
 
     def term(node: Any) -> str:
@@ -132,7 +132,7 @@ def serialize_jsonld(triples: Iterable[Triple], base: str) -> bytes:
     def compact(iri: str) -> str:
         for name, ns in ordered:
             if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns) :]):
-                return f"{name}:{iri[len(ns):]}"
+                return f"{name}:{iri[len(ns) :]}"
         return iri
 
     nodes: dict[str, dict[str, list[Any]]] = {}
@@ -184,7 +184,8 @@ def dump_files(built: BuiltGraph) -> dict[str, bytes]:
         files[name + ".gz"] = _gzip(files[name])
     files["void.ttl"] = serialize_turtle(describe_dataset(built, triples, files), built.base)
     files["SHA256SUMS"] = "".join(
-        f"{hashlib.sha256(content).hexdigest()}  {name}\n" for name, content in sorted(files.items())
+        f"{hashlib.sha256(content).hexdigest()}  {name}\n"
+        for name, content in sorted(files.items())
     ).encode()
     return files
 
@@ -212,7 +213,11 @@ def describe_dataset(
 
     add(dataset, RDF + "type", NamedNode(VOID + "Dataset"))
     add(dataset, RDF + "type", NamedNode(DCAT + "Dataset"))
-    add(dataset, DCTERMS + "title", Literal("consortia-kg: research consortia and their organisations"))
+    add(
+        dataset,
+        DCTERMS + "title",
+        Literal("consortia-kg: research consortia and their organisations"),
+    )
     add(
         dataset,
         DCTERMS + "description",
@@ -274,7 +279,7 @@ def describe_dataset(
 def _part_slug(iri: str) -> str:
     for name, ns in sorted(PREFIXES.items()):
         if iri.startswith(ns):
-            return f"{name}-{re.sub(r'[^A-Za-z0-9_.-]', '-', iri[len(ns):])}"
+            return f"{name}-{re.sub(r'[^A-Za-z0-9_.-]', '-', iri[len(ns) :])}"
     return re.sub(r"[^A-Za-z0-9_.-]", "-", iri.split("://", 1)[-1])
 
 

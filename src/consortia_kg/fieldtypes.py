@@ -85,7 +85,7 @@ def parse_slug(raw: str) -> str:
         fix = "use lower-case letters, digits and '-'"
         if suggestion and _SLUG.match(suggestion):
             fix += f", e.g. {suggestion!r}"
-        raise FieldError(f"{raw!r} is not a slug", fix)
+        raise FieldError(f'"{raw}" is not a slug', fix)
     return raw
 
 
@@ -93,10 +93,10 @@ def parse_year(raw: str) -> int:
     """Four digits, not after next year."""
     text = raw.strip()
     if not re.fullmatch(r"\d{4}", text):
-        raise FieldError(f"{raw!r} is not a year", "write four digits, e.g. 2013")
+        raise FieldError(f'"{raw}" is not a year', "write four digits, e.g. 2013")
     year = int(text)
     if year < 1000 or year > dt.date.today().year + 1:
-        raise FieldError(f"{raw!r} is not a plausible year", "write the year it happened")
+        raise FieldError(f'"{raw}" is not a plausible year', "write the year it happened")
     return year
 
 
@@ -107,7 +107,7 @@ def parse_date(raw: str) -> DateValue:
     if us:
         month, day, year = us.groups()
         iso = f"{year}-{int(month):02d}-{int(day):02d}"
-        raise FieldError(f"{raw!r} is not an ISO date", f"write it as {iso}")
+        raise FieldError(f'"{raw}" is not an ISO date', f"write it as {iso}")
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
             dt.date.fromisoformat(text)
@@ -118,11 +118,11 @@ def parse_date(raw: str) -> DateValue:
             raise ValueError
     except ValueError:
         raise FieldError(
-            f"{raw!r} is not a date", "write YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2016-05-24"
+            f'"{raw}" is not a date', "write YYYY-MM-DD, YYYY-MM or YYYY, e.g. 2016-05-24"
         ) from None
     value = DateValue(text)
     if value.year < 1000 or value.earliest > dt.date.today() + dt.timedelta(days=366):
-        raise FieldError(f"{raw!r} is not a plausible date", "write the date it happened")
+        raise FieldError(f'"{raw}" is not a plausible date', "write the date it happened")
     return value
 
 
@@ -130,7 +130,7 @@ def parse_count(raw: str) -> int:
     """A whole number ≥ 0 written in digits."""
     text = raw.strip()
     if not re.fullmatch(r"\d+", text) or (len(text) > 1 and text.startswith("0")):
-        raise FieldError(f"{raw!r} is not a count", "write a whole number in digits, e.g. 70")
+        raise FieldError(f'"{raw}" is not a count', "write a whole number in digits, e.g. 70")
     return int(text)
 
 
@@ -138,7 +138,7 @@ def parse_yes_no(raw: str) -> bool:
     """``true`` or ``false``."""
     text = raw.strip().lower()
     if text not in ("true", "false"):
-        raise FieldError(f"{raw!r} is not true or false", "write true or false")
+        raise FieldError(f'"{raw}" is not true or false', "write true or false")
     return text == "true"
 
 
@@ -151,7 +151,7 @@ def parse_iri(raw: str) -> str:
         or not parts.netloc
         or re.search(r"[\s<>\"{}|\\^`]", text)
     ):
-        raise FieldError(f"{raw!r} is not an http(s) IRI", "write a full address, e.g. https://…")
+        raise FieldError(f'"{raw}" is not an http(s) IRI', "write a full address, e.g. https://…")
     return text
 
 
@@ -162,7 +162,7 @@ def pattern(name: str, regex: str, example: str, what: str) -> FieldType:
     def parse(raw: str) -> str:
         text = raw.strip()
         if not compiled.fullmatch(text):
-            raise FieldError(f"{raw!r} is not {what}", f"write e.g. {example}")
+            raise FieldError(f'"{raw}" is not {what}', f"write e.g. {example}")
         return text
 
     return FieldType(name, parse, example)
@@ -175,7 +175,9 @@ DATE = FieldType("date", parse_date, "2016-05-24")
 COUNT = FieldType("count", parse_count, "70")
 YES_NO = FieldType("yes/no", parse_yes_no, "true")
 IRI = FieldType("iri", parse_iri, "https://ga4gh.org")
-ROR = pattern("ror", r"https://ror\.org/0[a-z0-9]{6}[0-9]{2}", "https://ror.org/02catss52", "a ROR id")
+ROR = pattern(
+    "ror", r"https://ror\.org/0[a-z0-9]{6}[0-9]{2}", "https://ror.org/02catss52", "a ROR id"
+)
 WIKIDATA = pattern("wikidata", r"Q[1-9][0-9]*", "Q1341845", "a Wikidata id")
 COUNTRY_CODE = pattern("country code", r"[A-Z]{2}", "GB", "an ISO 3166 two-letter code")
 LANG = pattern("language", r"[a-z]{2,3}(-[A-Za-z0-9]{1,8})*", "fr", "a language tag")

@@ -249,7 +249,10 @@ ORGANISATION = Schema(
             many=True,
             schema=Schema(
                 "identifier",
-                (Field("scheme", terms=IDENTIFIER_SCHEMES, required=True), _f("value", required=True)),
+                (
+                    Field("scheme", terms=IDENTIFIER_SCHEMES, required=True),
+                    _f("value", required=True),
+                ),
             ),
         ),
         Field(
@@ -302,6 +305,7 @@ CONSORTIUM = Schema(
         _f("aliases", many=True),
         Field("status", terms=STATUS_TERMS, required=True),
         _f("year_launched", t.YEAR),
+        _f("year_ended", t.YEAR),
         Field("initiator_type", terms=INITIATOR_TYPES),
         Field("initiating_organisation", ref="organisation"),
         Field(
@@ -342,8 +346,13 @@ CONSORTIUM = Schema(
             "steering_committee",
             schema=Schema(
                 "steering committee",
-                (_f("name", required=True), _f("description"), _f("selection"),
-                 _f("member_count", t.COUNT), _SOURCE_REF),
+                (
+                    _f("name", required=True),
+                    _f("description"),
+                    _f("selection"),
+                    _f("member_count", t.COUNT),
+                    _SOURCE_REF,
+                ),
             ),
         ),  # fmt: skip
         Field(
@@ -392,8 +401,11 @@ CONSORTIUM = Schema(
             many=True,
             schema=Schema(
                 "host institution",
-                (Field("organisation", ref="organisation", required=True), _f("description"),
-                 _SOURCE_REF),
+                (
+                    Field("organisation", ref="organisation", required=True),
+                    _f("description"),
+                    _SOURCE_REF,
+                ),
             ),
         ),  # fmt: skip
         Field(
@@ -479,7 +491,7 @@ def _parse_mapping(
             fix = f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}"
             problems.append(
                 Problem(
-                    file, line, prefix + key, f"unknown key `{key}` in a {schema.name}",
+                    file, line, prefix + key, f"not a key of a {schema.name} record",
                     why="a record only holds the keys of the record format (docs/records.md)",
                     fix=fix, shape="record format",
                 )
@@ -493,7 +505,7 @@ def _parse_mapping(
             problems.append(
                 Problem(
                     file, node.line, prefix + spec.name,
-                    f"`{spec.name}` is missing from this {schema.name}",
+                    f"is missing from this {schema.name}",
                     why=f"every {schema.name} needs `{spec.name}` (docs/records.md)",
                     fix=f"add `{spec.name}: <{spec.type_name}>`", shape="record format",
                 )
@@ -501,15 +513,13 @@ def _parse_mapping(
     return item
 
 
-def _parse_field(
-    node: Node, spec: Field, key: str, file: str, problems: list[Problem]
-) -> Any:
+def _parse_field(node: Node, spec: Field, key: str, file: str, problems: list[Problem]) -> Any:
     if spec.none_or_list and isinstance(node, Scalar) and node.text.strip() == "none":
         return Located("none", node.line, key)
     if spec.many:
         if not isinstance(node, Sequence):
             problems.append(
-                _bad(file, node.line, key, f"`{key}` must be a list",
+                _bad(file, node.line, key, "must be a list",
                      "write one `- value` line per entry")
             )  # fmt: skip
             return None
@@ -527,19 +537,19 @@ def _parse_one(node: Node, spec: Field, key: str, file: str, problems: list[Prob
         if not isinstance(node, Mapping):
             fields = ", ".join(f.name for f in spec.schema.fields[:3])
             problems.append(
-                _bad(file, node.line, key, f"`{key}` must be a mapping",
+                _bad(file, node.line, key, "must be a mapping",
                      f"write its keys ({fields}, …) on indented lines")
             )  # fmt: skip
             return None
         return _parse_mapping(node, spec.schema, key + ".", file, problems)
     if not isinstance(node, Scalar):
         problems.append(
-            _bad(file, node.line, key, f"`{key}` must be a single value, not a "
+            _bad(file, node.line, key, "must be a single value, not a "
                  f"{'list' if isinstance(node, Sequence) else 'mapping'}", "write one value")
         )  # fmt: skip
         return None
     if node.is_null or not node.text.strip():
-        problems.append(_bad(file, node.line, key, f"`{key}` is empty", "write a value or remove the key"))
+        problems.append(_bad(file, node.line, key, "is empty", "write a value or remove the key"))
         return None
     raw = node.text
     try:
@@ -550,7 +560,7 @@ def _parse_one(node: Node, spec: Field, key: str, file: str, problems: list[Prob
         else:
             value = (spec.type or t.TEXT).parse(raw)
     except t.FieldError as exc:
-        problems.append(_bad(file, node.line, key, f"{key}: {exc.message}", exc.fix))
+        problems.append(_bad(file, node.line, key, exc.message, exc.fix))
         return None
     return Located(value, node.line, key)
 
@@ -561,7 +571,9 @@ def _parse_term(raw: str, terms: tuple[str, ...]) -> str:
         return text
     close = difflib.get_close_matches(text.lower().replace(" ", "-"), terms, n=1, cutoff=0.5)
     hint = f"did you mean `{close[0]}`? " if close else ""
-    raise t.FieldError(f"{raw!r} is not one of the allowed words", f"{hint}use one of: {', '.join(terms)}")
+    raise t.FieldError(
+        f'"{raw}" is not one of the allowed words', f"{hint}use one of: {', '.join(terms)}"
+    )
 
 
 def _bad(file: str, line: int, key: str, message: str, fix: str) -> Problem:
@@ -640,7 +652,7 @@ def _load_one(
         records.problems.append(
             Problem(
                 shown, located.line if located else 1, "id",
-                f"id {slug!r} differs from the file name {path.name!r}",
+                f'"{slug}" differs from the file name {path.name}',
                 why="a record's IRI comes from its id, and curators find it by file name",
                 fix=f"rename the file to {slug}.yaml or set id: {path.stem}", shape="record format",
             )

@@ -100,7 +100,9 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
             )
         ]
     if not text.strip():
-        return None, [_fatal(display, 1, "the file is empty", "write the record, or delete the file")]
+        return None, [
+            _fatal(display, 1, "the file is empty", "write the record, or delete the file")
+        ]
     for number, line_text in enumerate(text.splitlines(), start=1):
         indent = line_text[: len(line_text) - len(line_text.lstrip(" \t"))]
         if "\t" in indent:
@@ -152,7 +154,9 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
 def _convert(node: yaml.Node, seen: set[int]) -> Node:
     line = node.start_mark.line + 1
     if id(node) in seen:
-        raise _Refused(line, "YAML aliases (*name) are not allowed in records", "write the value out")
+        raise _Refused(
+            line, "YAML aliases (*name) are not allowed in records", "write the value out"
+        )
     seen.add(id(node))
     if node.tag and not node.tag.startswith(_STANDARD_TAG):
         raise _Refused(line, f"the tag {node.tag} is not allowed in records", "remove the tag")
