@@ -33,15 +33,15 @@ def replace_files(directory: Path, files: dict[str, bytes]) -> None:
     staged: list[tuple[str, Path]] = []
     try:
         for name, content in sorted(files.items()):
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            fd, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
+            staged.append((name, Path(temp_name)))
             with os.fdopen(fd, "wb") as handle:
                 handle.write(content)
                 handle.flush()
                 os.fsync(handle.fileno())
-            staged.append((name, Path(tmp)))
-        for name, tmp in staged:
-            os.replace(tmp, directory / name)
+        for name, staged_path in staged:
+            os.replace(staged_path, directory / name)
     except BaseException:
-        for _, tmp in staged:
-            tmp.unlink(missing_ok=True)
+        for _, staged_path in staged:
+            staged_path.unlink(missing_ok=True)
         raise

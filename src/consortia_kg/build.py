@@ -19,6 +19,7 @@ from consortia_kg.records import Item, Located, Record, RecordSet
 from consortia_kg.vocab import (
     CKG,
     DCTERMS,
+    FOAF,
     ORG,
     PROV,
     RDF,
@@ -56,6 +57,8 @@ class BuiltGraph:
     values: dict[tuple[str, str], list[tuple[str, Where]]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    #: (subject IRI, object as N-Triples) → where the triple was written, whatever the predicate
+    objects: dict[tuple[str, str], Where] = field(default_factory=dict)
     #: (subject IRI, record key's last part) → where that key was written
     keyed: dict[tuple[str, str], Where] = field(default_factory=dict)
     #: named graph IRI → record
@@ -65,6 +68,8 @@ class BuiltGraph:
 
     def where(self, subject: str, predicate: str = "", obj: str = "") -> Where | None:
         """Find where a node, or one of its values, was written."""
+        if obj and (subject, obj) in self.objects and not predicate:
+            return self.objects[(subject, obj)]
         if predicate:
             candidates = self.values.get((subject, predicate), [])
             for written, place in candidates:
@@ -113,6 +118,8 @@ class _Emitter:
         self.out.quads.append(Quad(s, p, o, self.graph))
         where = self.where(at)
         self.out.values[(s.value, p.value)].append((str(o), where))
+        self.out.objects.setdefault((s.value, str(o)), where)
+        self.out.nodes.setdefault(s.value, where)  # a node with no record: where it is mentioned
         if where.key:
             self.out.keyed.setdefault((s.value, where.key.rsplit(".", 1)[-1]), where)
 
@@ -284,10 +291,22 @@ def _organisation(emit: _Emitter, record: Record, base: str) -> None:
     emit.out.nodes.setdefault(o.value, emit.where(item))
 
 
+def _first_of_each(items: list[Item], identity: str = "id") -> list[Item]:
+    """Skip repeated ids: the record format reports them, and one IRI cannot be two items."""
+    seen: set[Any] = set()
+    kept = []
+    for it in items:
+        key = it.get(identity)
+        if key is None or key not in seen:
+            kept.append(it)
+            seen.add(key)
+    return kept
+
+
 def _implementations(
     emit: _Emitter, owner: NamedNode, item: Item, base: str, default_consortium: str | None
 ) -> None:
-    for impl in item.items("implementations"):
+    for impl in _first_of_each(item.items("implementations")):
         slug = impl.get("id")
         if slug is None:
             continue
@@ -410,7 +429,7 @@ def _governance_units(emit: _Emitter, c: NamedNode, item: Item, base: str) -> di
         unit(node, steering, ckg("SteeringCommittee"))
         emit.text(node, ckg("selection"), steering, "selection")
         units["steering-committee"] = node
-    for group in item.items("working_groups"):
+    for group in _first_of_each(item.items("working_groups")):
         slug = group.get("id")
         if slug is not None:
             node = NamedNode(mint(c.value + "/", "working-group", slug))
@@ -422,7 +441,7 @@ def _governance_units(emit: _Emitter, c: NamedNode, item: Item, base: str) -> di
                     Literal(f"ga4gh-registry:{registry_id.value}"), registry_id,
                 )  # fmt: skip
             units.setdefault(slug, node)
-    for committee in item.items("committees"):
+    for committee in _first_of_each(item.items("committees")):
         slug = committee.get("id")
         if slug is not None:
             node = NamedNode(mint(c.value + "/", "committee", slug))
@@ -435,7 +454,7 @@ def _governance_units(emit: _Emitter, c: NamedNode, item: Item, base: str) -> di
 def _posts(
     emit: _Emitter, c: NamedNode, item: Item, units: dict[str, NamedNode], base: str
 ) -> None:
-    for post in item.items("posts"):
+    for post in _first_of_each(item.items("posts")):
         slug = post.get("id")
         if slug is None:
             continue
@@ -465,12 +484,15 @@ def _posts(
             emit.add(node, NamedNode(predicate), units[ref.value], ref)
         holder = post.item("holder")
         if holder is not None and holder.get("public") is True:
-            emit.text(node, NamedNode(ORG + "heldBy"), holder, "name")
+            person = NamedNode(node.value + "/holder")
+            emit.add(node, NamedNode(ORG + "heldBy"), person, holder)
+            emit.node(person, holder, NamedNode(FOAF + "Person"))
+            emit.text(person, NamedNode(FOAF + "name"), holder, "name")
         _item_source(emit, node, post, base)
 
 
 def _members(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
-    for member in item.items("members"):
+    for member in _first_of_each(item.items("members"), "organisation"):
         org_slug = member.located("organisation")
         if org_slug is None:
             continue

@@ -6,6 +6,7 @@ Imports nothing of ours, so every module can raise and report the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 __all__ = [
     "EXIT_INTERNAL",
@@ -31,7 +32,7 @@ class Severity:
     WARNING = "warning"
     INFO = "info"
 
-    ORDER = {"error": 0, "warning": 1, "info": 2}
+    ORDER: ClassVar[dict[str, int]] = {"error": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True, order=True)

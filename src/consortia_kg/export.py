@@ -1,5 +1,6 @@
-"""Dumps: the built graph as sorted Turtle, N-Triples, N-Quads and JSON-LD, gzipped copies,
-``SHA256SUMS`` and a VoID + DCAT description, written atomically and byte-identical per input.
+"""Dumps: sorted Turtle, N-Triples, N-Quads and JSON-LD, gzipped copies, checksums and VoID.
+
+Written atomically and byte-identical for the same records.
 """
 
 from __future__ import annotations
@@ -80,12 +81,13 @@ def serialize_turtle(triples: Iterable[Triple], base: str) -> bytes:
             return text
         datatype = node.datatype.value
         if datatype == XSD + "integer" and re.fullmatch(r"-?[0-9]+", node.value):
-            return node.value
+            return str(node.value)
         return text[: text.rindex("^^") + 2] + name(datatype)
 
     subjects: dict[str, dict[str, list[str]]] = {}
     for t in triples:
-        subjects.setdefault(t.subject.value, {}).setdefault(t.predicate.value, []).append(
+        subject: Any = t.subject
+        subjects.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(
             term(t.object)
         )
     lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(prefixes.items())]
@@ -106,8 +108,9 @@ _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def _used_prefixes(triples: list[Triple], prefixes: dict[str, str]) -> dict[str, str]:
-    namespaces = set()
+    namespaces: set[str] = set()
     for t in triples:
+        node: Any
         for node in (t.subject, t.predicate, t.object):
             iri = node.value if isinstance(node, NamedNode) else node.datatype.value
             namespaces.update(ns for ns in prefixes.values() if iri.startswith(ns))
@@ -137,11 +140,12 @@ def serialize_jsonld(triples: Iterable[Triple], base: str) -> bytes:
 
     nodes: dict[str, dict[str, list[Any]]] = {}
     for t in triples:
-        node = nodes.setdefault(t.subject.value, {})
+        subject: Any = t.subject
+        obj: Any = t.object
+        node = nodes.setdefault(subject.value, {})
         if t.predicate.value == RDF + "type":
-            node.setdefault("@type", []).append(compact(t.object.value))
+            node.setdefault("@type", []).append(compact(obj.value))
             continue
-        obj = t.object
         value: Any
         if isinstance(obj, NamedNode):
             value = {"@id": compact(obj.value)}
@@ -198,7 +202,7 @@ def write_dumps(built: BuiltGraph, output: Path) -> dict[str, bytes]:
 
 
 def describe_dataset(
-    built: BuiltGraph, triples: list[Triple], files: dict[str, bytes]
+    built: BuiltGraph, triples: list[Any], files: dict[str, bytes]
 ) -> list[Triple]:
     """VoID + DCAT: counts, classes, properties, licence, and each dump with size and checksum."""
     base = built.base

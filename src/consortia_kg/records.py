@@ -354,7 +354,7 @@ CONSORTIUM = Schema(
                     _SOURCE_REF,
                 ),
             ),
-        ),  # fmt: skip
+        ),
         Field(
             "working_groups",
             many=True,
@@ -407,7 +407,7 @@ CONSORTIUM = Schema(
                     _SOURCE_REF,
                 ),
             ),
-        ),  # fmt: skip
+        ),
         Field(
             "members",
             many=True,
@@ -497,7 +497,7 @@ def _parse_mapping(
                 )
             )  # fmt: skip
             continue
-        parsed = _parse_field(value, spec, prefix + key, file, problems)
+        parsed = _parse_field(value, spec, prefix + key, file, problems, line)
         if parsed is not None:
             item.values[key] = parsed
     for spec in schema.fields:
@@ -513,7 +513,9 @@ def _parse_mapping(
     return item
 
 
-def _parse_field(node: Node, spec: Field, key: str, file: str, problems: list[Problem]) -> Any:
+def _parse_field(
+    node: Node, spec: Field, key: str, file: str, problems: list[Problem], key_line: int = 0
+) -> Any:
     if spec.none_or_list and isinstance(node, Scalar) and node.text.strip() == "none":
         return Located("none", node.line, key)
     if spec.many:
@@ -528,8 +530,12 @@ def _parse_field(node: Node, spec: Field, key: str, file: str, problems: list[Pr
             parsed = _parse_one(element, spec, f"{key}[{index + 1}]", file, problems)
             if parsed is not None:
                 out.append(parsed)
+        _check_unique(out, spec, file, problems)
         return out
-    return _parse_one(node, spec, key, file, problems)
+    parsed = _parse_one(node, spec, key, file, problems)
+    if isinstance(parsed, Item) and key_line:
+        parsed.line = key_line  # point at `key:`, not at its first sub-key
+    return parsed
 
 
 def _parse_one(node: Node, spec: Field, key: str, file: str, problems: list[Problem]) -> Any:
@@ -563,6 +569,26 @@ def _parse_one(node: Node, spec: Field, key: str, file: str, problems: list[Prob
         problems.append(_bad(file, node.line, key, exc.message, exc.fix))
         return None
     return Located(value, node.line, key)
+
+
+def _check_unique(parsed: list[Any], spec: Field, file: str, problems: list[Problem]) -> None:
+    """Items of a list are told apart by ``id`` (or the member's ``organisation``)."""
+    if spec.schema is None:
+        return
+    identity = "id" if spec.schema.field("id") else "organisation" if spec.name == "members" else ""
+    if not identity:
+        return
+    seen: dict[str, Located] = {}
+    for element in parsed:
+        located = element.located(identity) if isinstance(element, Item) else None
+        if located is None:
+            continue
+        first = seen.setdefault(located.value, located)
+        if first is not located:
+            message = f'"{located.value}" is listed twice (first at line {first.line})'
+            problems.append(
+                _bad(file, located.line, located.key, message, "keep one entry; merge the two")
+            )
 
 
 def _parse_term(raw: str, terms: tuple[str, ...]) -> str:

@@ -7,11 +7,12 @@ index (focus node, path, value → file, line, key) and worded with the shape's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consortia_kg.build import BuiltGraph
+from consortia_kg.build import BuiltGraph, Where
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.export import serialize_ntriples
 from consortia_kg.paths import shapes_file
@@ -105,6 +106,9 @@ def _results(report: Any, shapes: Any) -> list[_Finding]:
                         return str(found)
             return ""
 
+        if not isinstance(path, URIRef):  # a SPARQL rule may say which triple its ?value is in
+            hint = constraint if constraint is not None else source_shape
+            path = shapes.value(hint, ann.path) if hint is not None else None
         owner = shapes.value(predicate=sh.property, object=source_shape) or source_shape
         shape_name = str(owner).removeprefix(SHAPES_NS) if isinstance(owner, URIRef) else ""
         findings.append(
@@ -136,30 +140,40 @@ def _as_ntriples(value: Any) -> str:
 
 
 def _locate(built: BuiltGraph, finding: _Finding) -> Problem:
-    place = (
-        built.where(finding.focus, finding.path, _as_ntriples(finding.value))
-        if finding.path
-        else None
-    )
-    node = built.where(finding.focus)
+    """Find the record line a finding is about: the value's own line, else the key's, else the node's."""
+    value = _as_ntriples(finding.value)
+    place: Where | None = None
     written = ""
-    if place is not None and finding.path and (finding.focus, finding.path) in built.values:
+    if finding.path and (finding.focus, finding.path) in built.values:
+        place = built.where(finding.focus, finding.path, value)
+    elif value and (finding.focus, value) in built.objects:
+        place = built.objects[(finding.focus, value)]  # a complex path, or a SPARQL rule's ?value
+    if place is not None:
         key, written = place.key, place.value
     elif (finding.focus, finding.key) in built.keyed:
         place = built.keyed[(finding.focus, finding.key)]
         key = place.key
     else:
-        place = node
-        prefix = node.key if node is not None else ""
+        place = built.where(finding.focus)
+        prefix = place.key if place is not None else ""
         key = ".".join(k for k in (prefix, finding.key) if k)
-    if place is None:
-        return Problem("(graph)", 0, finding.key, finding.message, finding.why, finding.fix,
-                       finding.severity, finding.shape)  # fmt: skip
     shown = written or _plain(finding.value)
-    message = finding.message.replace("{value}", shown)
+    message = _IRI.sub(lambda m: _record_words(built, m.group(0)), finding.message)
+    message = message.replace("{value}", shown)
     fix = finding.fix.replace("{value}", shown)
-    return Problem(place.file, place.line, key, message, finding.why, fix,
-                   finding.severity, finding.shape)  # fmt: skip
+    file, line = (place.file, place.line) if place is not None else ("(graph)", 0)
+    return Problem(file, line, key, message, finding.why, fix, finding.severity, finding.shape)
+
+
+_IRI = re.compile(r"https?://[^\s\"()<>]+")
+
+
+def _record_words(built: BuiltGraph, iri: str) -> str:
+    """Name a record's thing by its file, the way a curator finds it."""
+    for record in built.graphs.values():
+        if iri == f"{built.base}{record.kind}/{record.slug}":
+            return record.file
+    return iri
 
 
 def _plain(value: Any) -> str:

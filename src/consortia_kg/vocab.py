@@ -47,6 +47,7 @@ PREFIXES: dict[str, str] = {
     "ckg": CKG,
     "dcat": DCAT,
     "dcterms": DCTERMS,
+    "foaf": FOAF,
     "org": ORG,
     "owl": OWL,
     "prov": PROV,

@@ -138,7 +138,8 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
     try:
         root = _convert(documents[0], set())
     except _Refused as exc:
-        return None, [_fatal(display, exc.line, exc.message, exc.fix)]
+        line = _first_alias_line(text) if exc.message.startswith("YAML aliases") else exc.line
+        return None, [_fatal(display, line or exc.line, exc.message, exc.fix)]
     if not isinstance(root, Mapping):
         return None, [
             _fatal(
@@ -184,6 +185,14 @@ def _convert(node: yaml.Node, seen: set[int]) -> Node:
         mapping.items[key] = _convert(value_node, seen)
         mapping.key_lines[key] = key_line
     return mapping
+
+
+def _first_alias_line(text: str) -> int:
+    """Find where an alias is used (the composed tree only knows where its anchor is)."""
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.AliasEvent):
+            return int(event.start_mark.line) + 1
+    return 0
 
 
 def _fatal(display: str, line: int, message: str, fix: str) -> Problem:
