@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from consortia_kg.yamlsource import MAX_RECORD_BYTES, Mapping, Scalar, Sequence, parse_yaml, read_yaml
+from consortia_kg.yamlsource import (
+    MAX_RECORD_BYTES,
+    Mapping,
+    Scalar,
+    Sequence,
+    parse_yaml,
+    read_yaml,
+)
 
 
 @pytest.mark.parametrize(

@@ -140,7 +140,7 @@ def _as_ntriples(value: Any) -> str:
 
 
 def _locate(built: BuiltGraph, finding: _Finding) -> Problem:
-    """Find the record line a finding is about: the value's own line, else the key's, else the node's."""
+    """Find the line a finding is about: its value's, else its key's, else its node's."""
     value = _as_ntriples(finding.value)
     place: Where | None = None
     written = ""

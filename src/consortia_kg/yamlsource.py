@@ -190,7 +190,7 @@ def _convert(node: yaml.Node, seen: set[int]) -> Node:
 def _first_alias_line(text: str) -> int:
     """Find where an alias is used (the composed tree only knows where its anchor is)."""
     for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent):
+        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
             return int(event.start_mark.line) + 1
     return 0
 
