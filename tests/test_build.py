@@ -30,6 +30,15 @@ def dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file below ``folder`` with its bytes and modification time."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
 def _triples(path: Path, fmt: ox.RdfFormat) -> set[ox.Triple]:
     return {q.triple if isinstance(q, ox.Quad) else q for q in ox.parse(path=str(path), format=fmt)}
 
@@ -37,8 +46,8 @@ def _triples(path: Path, fmt: ox.RdfFormat) -> set[ox.Triple]:
 def test_two_builds_are_byte_identical(tmp_path: Path, dumps: Path) -> None:
     again = tmp_path / "again"
     build_dumps(Path(__file__).parent / "fixtures" / "valid", again)
-    names = sorted(p.name for p in dumps.iterdir())
-    assert names == sorted(p.name for p in again.iterdir())
+    names = sorted(p.name for p in dumps.iterdir() if p.is_file())
+    assert names == sorted(p.name for p in again.iterdir() if p.is_file())
     for name in names:
         assert (dumps / name).read_bytes() == (again / name).read_bytes(), name
 
@@ -92,7 +101,8 @@ def test_sha256sums_cover_every_file(dumps: Path) -> None:
     for line in (dumps / "SHA256SUMS").read_text().splitlines():
         digest, name = line.split("  ")
         listed[name] = digest
-    files = {p.name for p in dumps.iterdir()} - {"SHA256SUMS"}
+    files = {p.name for p in dumps.iterdir() if p.is_file() and not p.name.startswith(".")}
+    files -= {"SHA256SUMS"}
     assert set(listed) == files
     for name, digest in listed.items():
         assert hashlib.sha256((dumps / name).read_bytes()).hexdigest() == digest
@@ -120,7 +130,7 @@ def test_void_counts_and_describes_each_dump(dumps: Path) -> None:
 
 
 def test_personal_contacts_never_reach_a_dump(dumps: Path) -> None:
-    for path in dumps.iterdir():
+    for path in (p for p in dumps.iterdir() if p.is_file()):
         content = path.read_bytes()
         if path.suffix == ".gz":
             content = gzip.decompress(content)
@@ -191,14 +201,14 @@ def test_bad_record_leaves_dist_untouched(
 ) -> None:
     dist = tmp_path / "dist"
     assert cli("build", "--data", valid_copy, "-o", dist, "-q").exit_code == 0
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()}
+    before = _snapshot(dist)
     (valid_copy / name).write_bytes(content)
     result = cli("build", "--data", valid_copy, "-o", dist, "-q")
     assert result.exit_code == exit_code
     assert message in result.stderr
     assert "nothing written" in result.stderr
     assert result.stdout == ""
-    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in dist.iterdir()} == before
+    assert _snapshot(dist) == before
 
 
 def test_fifty_megabyte_record_is_refused_and_dist_untouched(
@@ -206,10 +216,10 @@ def test_fifty_megabyte_record_is_refused_and_dist_untouched(
 ) -> None:
     dist = tmp_path / "dist"
     cli("build", "--data", valid_copy, "-o", dist, "-q")
-    before = {p.name: p.read_bytes() for p in dist.iterdir()}
+    before = _snapshot(dist)
     with (valid_copy / "organisations" / "huge.yaml").open("wb") as handle:
         handle.truncate(50 * 1024 * 1024)
     result = cli("build", "--data", valid_copy, "-o", dist, "-q")
     assert result.exit_code == 2
     assert "the file is 50.0 MiB; a record may be at most 2 MiB" in result.stderr
-    assert {p.name: p.read_bytes() for p in dist.iterdir()} == before
+    assert _snapshot(dist) == before

@@ -132,6 +132,10 @@ def test_ga4gh_participant_count_with_its_date(store: ox.Store) -> None:
 
 
 def test_registry_organisations_run_implementations_and_are_not_members(store: ox.Store) -> None:
-    rows = _select(store, f"?o ckg:runsImplementation/ckg:standardOf {GA4GH} .")
+    rows = _select(
+        store, f"?o a org:FormalOrganization ; ckg:runsImplementation/ckg:standardOf {GA4GH} ."
+    )
     assert len({r["o"] for r in rows}) == 14  # Gen3 is listed in the registry with none
+    own = _select(store, f"{GA4GH} ckg:runsImplementation/rdfs:label ?name .")
+    assert len(own) == 5  # the registry lists five implementations under GA4GH itself
     assert _select(store, "?o org:memberOf ?c .") == []
