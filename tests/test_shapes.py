@@ -83,7 +83,7 @@ def test_every_shape_has_an_invalid_case() -> None:
     }
     covered = {p.parent.name for p in CASES}
     structural = {"SteeringCommitteeShape", "WorkingGroupShape", "CommitteeShape", "PostShape",
-                  "SourceShape", "MemberOrganizationShape"}  # fmt: skip
+                  "SourceShape", "MemberOrganizationShape", "StandardShape"}  # fmt: skip
     assert named - covered <= structural, named - covered
 
 
@@ -114,6 +114,7 @@ GRAPH_CASES = [
     ("post-in-two-units.ttl", "a post is in exactly one body"),
     ("source-without-title.ttl", "a source needs exactly one title"),
     ("member-of-nothing.ttl", "a member organisation must be a member of a known consortium"),
+    ("standard-by-two-groups.ttl", "a standard is developed by at most one working group"),
 ]  # fmt: skip
 
 
@@ -128,3 +129,20 @@ def test_structural_rule_on_a_graph(name: str, message: str) -> None:
     built = BuiltGraph(base="https://example.org/", quads=quads)
     messages = [p.message for p in validate_graph(built).problems]
     assert messages == [message]
+
+
+def test_same_name_with_different_ror_ids_is_not_a_duplicate(
+    valid_copy: Path, cli: Callable[..., Result]
+) -> None:
+    beta = valid_copy / "organisations" / "beta-university.yaml"
+    beta.write_text(
+        beta.read_text().replace(
+            "name: Beta University", "name: Alpha Institute\nror: https://ror.org/000000c00"
+        )
+    )
+    result = cli("validate", "--data", valid_copy, "-q")
+    assert result.exit_code == 0, result.stdout
+    alpha = valid_copy / "organisations" / "alpha-institute.yaml"
+    alpha.write_text(alpha.read_text().replace("ror: https://ror.org/000000a00\n", ""))
+    result = cli("validate", "--data", valid_copy, "-q")
+    assert "another organisation record has the same name" in result.stdout

@@ -1,12 +1,15 @@
-"""Records → RDF: one named graph per record, with provenance, plus an index back to the records.
+"""Records → RDF: one named graph per record, with provenance, and a way back to the records.
 
-The index maps every emitted (subject, predicate) pair to the file, line and key it came from, so
-that a SHACL finding on a triple can be told to the curator in record words. ``build`` never
-validates; it only reports what it cannot build (a post in a unit the record does not have).
+A finding on a triple is told to the curator in record words (file, line, key). The index that
+makes this possible is built lazily: the full build emits quads only, and when a finding needs a
+location, the one record it is about is built again with indexing on (builds are deterministic).
+``build`` never validates; it only reports what it cannot build (a post in a unit the record
+does not have).
 """
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,13 +29,12 @@ from consortia_kg.vocab import (
     RDFS,
     SCHEMA,
     SKOS,
-    TIME,
     XSD,
     mint,
     slugify,
 )
 
-__all__ = ["BuiltGraph", "Where", "build_graph"]
+__all__ = ["BuiltGraph", "RecordIndex", "Where", "build_graph"]
 
 
 @dataclass(frozen=True)
@@ -46,12 +48,10 @@ class Where:
 
 
 @dataclass
-class BuiltGraph:
-    """The quads of every record, with the index back to where each came from."""
+class RecordIndex:
+    """Where each node and triple of one record was written."""
 
-    base: str
-    quads: list[Quad] = field(default_factory=list)
-    #: subject IRI → where the node was written
+    #: subject IRI → where the node was written (or first mentioned)
     nodes: dict[str, Where] = field(default_factory=dict)
     #: (subject IRI, predicate IRI) → [(object as N-Triples, where)]
     values: dict[tuple[str, str], list[tuple[str, Where]]] = field(
@@ -61,23 +61,92 @@ class BuiltGraph:
     objects: dict[tuple[str, str], Where] = field(default_factory=dict)
     #: (subject IRI, record key's last part) → where that key was written
     keyed: dict[tuple[str, str], Where] = field(default_factory=dict)
+
+    def add(self, s: str, p: str, o: str, where: Where) -> None:
+        """Remember where one triple came from."""
+        self.values[(s, p)].append((o, where))
+        self.objects.setdefault((s, o), where)
+        self.nodes.setdefault(s, where)
+        if where.key:
+            self.keyed.setdefault((s, where.key.rsplit(".", 1)[-1]), where)
+
+
+@dataclass
+class BuiltGraph:
+    """The quads of every record, and the way back from a node to the record that wrote it."""
+
+    base: str
+    quads: list[Quad] = field(default_factory=list)
     #: named graph IRI → record
     graphs: dict[str, Record] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     version: str = ""
+    _indexes: dict[str, RecordIndex] = field(default_factory=dict, repr=False)
+
+    def record_of(self, iri: str) -> Record | None:
+        """Return the record whose build mints ``iri`` (its thing, items, or graph)."""
+        if not iri.startswith(self.base):
+            return None
+        parts = iri[len(self.base) :].split("/")
+        if parts[0] == "graph" and len(parts) >= 3:
+            parts = parts[1:]
+        if len(parts) < 2:
+            return None
+        return self.graphs.get(mint(self.base, "graph", parts[0], parts[1]))
+
+    def index_of(self, record: Record) -> RecordIndex:
+        """Build one record again with indexing on (cached)."""
+        graph = mint(self.base, "graph", record.kind, record.slug)
+        if graph not in self._indexes:
+            index = RecordIndex()
+            scratch = BuiltGraph(base=self.base)
+            _build_record(scratch, record, self.base, index)
+            self._indexes[graph] = index
+        return self._indexes[graph]
+
+    def _mentions(self, subject: str) -> list[Record]:
+        """Records that say something about ``subject`` (for a node without its own record)."""
+        target = NamedNode(subject)
+        graphs = {str(q.graph_name)[1:-1] for q in self.quads if q.subject == target}
+        return [self.graphs[g] for g in sorted(graphs) if g in self.graphs]
+
+    def _indexes_for(self, subject: str) -> list[RecordIndex]:
+        owner = self.record_of(subject)
+        records = [owner] if owner is not None else self._mentions(subject)
+        return [self.index_of(r) for r in records]
 
     def where(self, subject: str, predicate: str = "", obj: str = "") -> Where | None:
         """Find where a node, or one of its values, was written."""
-        if obj and (subject, obj) in self.objects and not predicate:
-            return self.objects[(subject, obj)]
-        if predicate:
-            candidates = self.values.get((subject, predicate), [])
-            for written, place in candidates:
-                if not obj or written == obj:
-                    return place
-            if candidates:
-                return candidates[0][1]
-        return self.nodes.get(subject)
+        indexes = self._indexes_for(subject)
+        for index in indexes:
+            if obj and not predicate and (subject, obj) in index.objects:
+                return index.objects[(subject, obj)]
+            if predicate:
+                candidates = index.values.get((subject, predicate), [])
+                for written, place in candidates:
+                    if not obj or written == obj:
+                        return place
+                if candidates:
+                    return candidates[0][1]
+        for index in indexes:
+            if subject in index.nodes:
+                return index.nodes[subject]
+        return None
+
+    def where_key(self, subject: str, key: str) -> Where | None:
+        """Find where ``key`` was written on the node ``subject``."""
+        for index in self._indexes_for(subject):
+            if (subject, key) in index.keyed:
+                return index.keyed[(subject, key)]
+        return None
+
+    def has_values(self, subject: str, predicate: str) -> bool:
+        """Return True when a record wrote some value of ``predicate`` on ``subject``."""
+        return any((subject, predicate) in i.values for i in self._indexes_for(subject))
+
+    def has_object(self, subject: str, obj: str) -> bool:
+        """Return True when a record wrote a triple from ``subject`` to ``obj``."""
+        return any((subject, obj) in i.objects for i in self._indexes_for(subject))
 
     def triples(self) -> list[Any]:
         """Return the merged graph's triples, deduplicated and sorted."""
@@ -98,10 +167,14 @@ def ckg(name: str) -> NamedNode:
 
 
 class _Emitter:
-    """Adds quads for one record and indexes where each came from."""
+    """Adds quads for one record; with an index, also remembers where each came from."""
 
-    def __init__(self, out: BuiltGraph, record: Record, graph: NamedNode) -> None:
-        self.out, self.record, self.graph = out, record, graph
+    def __init__(
+        self, out: BuiltGraph, record: Record, graph: NamedNode, index: RecordIndex | None
+    ) -> None:
+        self.out, self.record, self.graph, self.index = out, record, graph, index
+        self.quads = out.quads
+        self.emitted_once: set[str] = set()
 
     def where(self, located: Located | Item | None) -> Where:
         if located is None:
@@ -110,18 +183,22 @@ class _Emitter:
         return Where(self.record.file, located.line, located.key, str(value))
 
     def node(self, subject: NamedNode, at: Located | Item | None, *types: NamedNode) -> None:
-        self.out.nodes.setdefault(subject.value, self.where(at))
+        if self.index is not None:
+            self.index.nodes.setdefault(subject.value, self.where(at))
         for rdf_type in types:
             self.add(subject, _A, rdf_type, at)
 
     def add(self, s: NamedNode, p: NamedNode, o: Any, at: Located | Item | None = None) -> None:
-        self.out.quads.append(Quad(s, p, o, self.graph))
-        where = self.where(at)
-        self.out.values[(s.value, p.value)].append((str(o), where))
-        self.out.objects.setdefault((s.value, str(o)), where)
-        self.out.nodes.setdefault(s.value, where)  # a node with no record: where it is mentioned
-        if where.key:
-            self.out.keyed.setdefault((s.value, where.key.rsplit(".", 1)[-1]), where)
+        self.quads.append(Quad(s, p, o, self.graph))
+        if self.index is not None:
+            self.index.add(s.value, p.value, str(o), self.where(at))
+
+    def once(self, key: str) -> bool:
+        """Return True the first time ``key`` is seen in this record (shared concept nodes)."""
+        if key in self.emitted_once:
+            return False
+        self.emitted_once.add(key)
+        return True
 
     def text(self, s: NamedNode, p: NamedNode, item: Item, key: str) -> None:
         located = item.located(key)
@@ -160,17 +237,21 @@ def build_graph(records: RecordSet, base: str) -> BuiltGraph:
     """Turn every record into quads in its own named graph."""
     out = BuiltGraph(base=base, version=records.digest())
     for record in records:
-        graph = NamedNode(mint(base, "graph", record.kind, record.slug))
-        out.graphs[graph.value] = record
-        emit = _Emitter(out, record, graph)
-        _provenance(emit, record, base)
-        if record.kind == "source":
-            _source(emit, record, base)
-        elif record.kind == "organisation":
-            _organisation(emit, record, base)
-        else:
-            _consortium(emit, record, base)
+        _build_record(out, record, base, None)
     return out
+
+
+def _build_record(out: BuiltGraph, record: Record, base: str, index: RecordIndex | None) -> None:
+    graph = NamedNode(mint(base, "graph", record.kind, record.slug))
+    out.graphs[graph.value] = record
+    emit = _Emitter(out, record, graph, index)
+    _provenance(emit, record, base)
+    if record.kind == "source":
+        _source(emit, record, base)
+    elif record.kind == "organisation":
+        _organisation(emit, record, base)
+    else:
+        _consortium(emit, record, base)
 
 
 def _provenance(emit: _Emitter, record: Record, base: str) -> None:
@@ -235,14 +316,28 @@ _RELATIONSHIPS = {
 }
 
 
+_NAME_PROPERTY = {
+    "ror_display": NamedNode(SKOS + "prefLabel"),
+    "label": NamedNode(SKOS + "prefLabel"),
+    "alias": NamedNode(SKOS + "altLabel"),
+    "acronym": NamedNode(CKG + "acronym"),
+}
+
+
 def _organisation(emit: _Emitter, record: Record, base: str) -> None:
     item, o = record.item, NamedNode(mint(base, "organisation", record.slug))
     emit.node(o, item, NamedNode(ORG + "FormalOrganization"), NamedNode(SCHEMA + "Organization"))
     _labels(emit, o, item)
     for label in item.items("labels"):
         value, lang = label.get("value"), label.get("lang")
-        if value and lang:
-            emit.add(o, NamedNode(SKOS + "prefLabel"), Literal(value, language=lang), label)
+        if value is None:
+            continue
+        literal = Literal(value, language=lang) if lang else Literal(value)
+        kinds = {k.value for k in label.many("types")} or {"label"}
+        for kind in sorted(kinds):
+            emit.add(o, _NAME_PROPERTY[kind], literal, label)
+    for domain in item.many("domains"):
+        emit.add(o, ckg("domain"), Literal(domain.value), domain)
     for kind in item.many("types"):
         emit.add(o, ckg("organisationType"), ckg(f"orgtype-{kind.value}"), kind)
     emit.term(o, ckg("status"), item.located("status"), "status")
@@ -288,7 +383,6 @@ def _organisation(emit: _Emitter, record: Record, base: str) -> None:
         elif ror is not None:
             emit.add(o, ckg(_RELATIONSHIPS[kind]), NamedNode(ror.value), ror)
     _implementations(emit, o, item, base, default_consortium=None)
-    emit.out.nodes.setdefault(o.value, emit.where(item))
 
 
 def _first_of_each(items: list[Item], identity: str = "id") -> list[Item]:
@@ -326,6 +420,20 @@ def _implementations(
         emit.term(node, ckg("implementationCategory"), impl.located("category"), "impl")
         emit.iri(node, NamedNode(SCHEMA + "url"), impl, "url")
         emit.iri(node, NamedNode(SCHEMA + "documentation"), impl, "documentation")
+        emit.text(node, NamedNode(SCHEMA + "softwareVersion"), impl, "software_version")
+        emit.text(node, ckg("environment"), impl, "environment")
+        emit.text(node, ckg("curiePrefix"), impl, "curie_prefix")
+        emit.date(node, NamedNode(DCTERMS + "created"), impl.located("created"))
+        emit.date(node, NamedNode(DCTERMS + "modified"), impl.located("updated"))
+        standard = impl.located("standard")
+        owner_iri = (
+            mint(base, "consortium", consortium.value)
+            if consortium is not None
+            else default_consortium
+        )
+        if standard is not None and owner_iri is not None and _is_segment(standard.value):
+            target = NamedNode(mint(owner_iri + "/", "standard", standard.value))
+            emit.add(node, ckg("implementsStandard"), target, standard)
         _item_source(emit, node, impl, base)
 
 
@@ -390,9 +498,61 @@ def _consortium(emit: _Emitter, record: Record, base: str) -> None:
         emit.add(target, _A, ckg("HostInstitution"), org_slug)
     _members(emit, c, item, base)
     _contacts(emit, c, item, base)
+    _standards(emit, c, item, units, base)
     _implementations(emit, c, item, base, default_consortium=c.value)
     last = item.located("last_updated")
     emit.date(c, ckg("lastUpdated"), last)
+
+
+def _is_segment(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", text))
+
+
+def _standards(
+    emit: _Emitter, c: NamedNode, item: Item, units: dict[str, NamedNode], base: str
+) -> None:
+    """A consortium's standards, each developed by one of its working groups, with versions."""
+    for standard in _first_of_each(item.items("standards")):
+        slug = standard.get("id")
+        if slug is None:
+            continue
+        node = NamedNode(mint(c.value + "/", "standard", slug))
+        emit.add(c, ckg("publishesStandard"), node, standard)
+        emit.node(node, standard, ckg("Standard"))
+        emit.add(node, ckg("standardOf"), c, standard)
+        emit.text(node, NamedNode(RDFS + "label"), standard, "name")
+        emit.text(node, ckg("acronym"), standard, "acronym")
+        emit.term(node, ckg("standardCategory"), standard.located("category"), "category")
+        emit.term(node, ckg("releaseStatus"), standard.located("status"), "release")
+        emit.text(node, NamedNode(DCTERMS + "abstract"), standard, "summary")
+        emit.text(node, NamedNode(DCTERMS + "description"), standard, "description")
+        emit.iri(node, NamedNode(SCHEMA + "documentation"), standard, "documentation")
+        emit.text(node, ckg("artifact"), standard, "artifact")
+        group = standard.located("working_group")
+        if group is not None:
+            if group.value in units:
+                emit.add(node, ckg("developedBy"), units[group.value], group)
+            else:
+                emit.out.problems.append(
+                    Problem(
+                        emit.record.file, group.line, group.key,
+                        f'"{group.value}" is not a working group of this consortium',
+                        why="a standard is developed by a working group listed in the same record",
+                        fix="use the id of one of its working_groups", shape="record format",
+                    )
+                )  # fmt: skip
+        for version in _first_of_each(standard.items("versions")):
+            vslug = version.get("id")
+            if vslug is None:
+                continue
+            vnode = NamedNode(mint(node.value + "/", "version", vslug))
+            emit.add(node, ckg("hasVersion"), vnode, version)
+            emit.node(vnode, version, ckg("StandardVersion"))
+            emit.add(vnode, ckg("versionOf"), node, version)
+            emit.text(vnode, NamedNode(SCHEMA + "version"), version, "version")
+            emit.term(vnode, ckg("releaseStatus"), version.located("status"), "release")
+            emit.iri(vnode, NamedNode(SCHEMA + "documentation"), version, "documentation")
+        _item_source(emit, node, standard, base)
 
 
 def _disease_focus(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
@@ -403,6 +563,8 @@ def _disease_focus(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
     for disease in focus or []:
         node = NamedNode(mint(base, "disease", slugify(disease.value)))
         emit.add(c, ckg("diseaseFocus"), node, disease)
+        if not emit.once(node.value):
+            continue
         emit.add(node, _A, NamedNode(SKOS + "Concept"), disease)
         emit.add(node, NamedNode(SKOS + "prefLabel"), Literal(disease.value), disease)
         emit.add(node, NamedNode(SKOS + "inScheme"), ckg("DiseaseFocusScheme"), disease)
@@ -492,45 +654,49 @@ def _posts(
 
 
 def _members(emit: _Emitter, c: NamedNode, item: Item, base: str) -> None:
+    """A membership is its own node (ORG), dated with schema:startDate/endDate.
+
+    ORG's memberDuring would add an OWL-Time interval and instants: five more nodes' worth of
+    triples per membership, which at CORDIS scale is most of the graph, for no fact more.
+    """
     for member in _first_of_each(item.items("members"), "organisation"):
         org_slug = member.located("organisation")
         if org_slug is None:
             continue
         o = NamedNode(mint(base, "organisation", org_slug.value))
         m = NamedNode(mint(c.value + "/", "membership", org_slug.value))
-        emit.add(c, NamedNode(ORG + "hasMember"), o, org_slug)
-        emit.add(o, NamedNode(ORG + "memberOf"), c, org_slug)
-        emit.add(o, _A, ckg("MemberOrganization"), org_slug)
-        emit.node(m, member, NamedNode(ORG + "Membership"))
-        emit.add(m, NamedNode(ORG + "member"), o, org_slug)
-        emit.add(m, NamedNode(ORG + "organization"), c, member)
+        emit.add(c, _HAS_MEMBER, o, org_slug)
+        emit.add(o, _MEMBER_OF, c, org_slug)
+        emit.add(o, _A, _MEMBER_ORGANISATION, org_slug)
+        emit.node(m, member, _MEMBERSHIP)
+        emit.add(m, _MEMBER, o, org_slug)
+        emit.add(m, _ORGANIZATION, c, member)
         role = member.located("role")
         if role is not None:
             r = NamedNode(mint(base, "role", slugify(role.value)))
-            emit.add(m, NamedNode(ORG + "role"), r, role)
-            emit.add(r, _A, NamedNode(SKOS + "Concept"), role)
-            emit.add(r, NamedNode(SKOS + "prefLabel"), Literal(role.value), role)
-            emit.add(r, NamedNode(SKOS + "inScheme"), ckg("RoleScheme"), role)
-        start, end = member.located("start"), member.located("end")
-        emit.date(m, NamedNode(SCHEMA + "startDate"), start)
-        emit.date(m, NamedNode(SCHEMA + "endDate"), end)
-        if start is not None or end is not None:
-            interval = NamedNode(m.value + "/interval")
-            emit.add(m, NamedNode(ORG + "memberDuring"), interval, member)
-            emit.node(interval, member, NamedNode(TIME + "Interval"))
-            for located, edge, name in ((start, "hasBeginning", "start"), (end, "hasEnd", "end")):
-                if located is None:
-                    continue
-                instant = NamedNode(f"{interval.value}/{name}")
-                emit.add(interval, NamedNode(TIME + edge), instant, located)
-                emit.node(instant, located, NamedNode(TIME + "Instant"))
-                value: DateValue = located.value
-                prop = {"date": "inXSDDate", "gYearMonth": "inXSDgYearMonth", "gYear": "inXSDgYear"}
-                emit.add(
-                    instant, NamedNode(TIME + prop[value.xsd_type]), date_literal(value), located
-                )
+            emit.add(m, _ROLE, r, role)
+            if emit.once(r.value):
+                emit.add(r, _A, _CONCEPT, role)
+                emit.add(r, _PREF_LABEL, Literal(role.value), role)
+                emit.add(r, _IN_SCHEME, _ROLE_SCHEME, role)
+        emit.date(m, _START_DATE, member.located("start"))
+        emit.date(m, _END_DATE, member.located("end"))
         _item_source(emit, m, member, base)
 
+
+_HAS_MEMBER = NamedNode(ORG + "hasMember")
+_MEMBER_OF = NamedNode(ORG + "memberOf")
+_MEMBER_ORGANISATION = NamedNode(CKG + "MemberOrganization")
+_MEMBERSHIP = NamedNode(ORG + "Membership")
+_MEMBER = NamedNode(ORG + "member")
+_ORGANIZATION = NamedNode(ORG + "organization")
+_ROLE = NamedNode(ORG + "role")
+_CONCEPT = NamedNode(SKOS + "Concept")
+_PREF_LABEL = NamedNode(SKOS + "prefLabel")
+_IN_SCHEME = NamedNode(SKOS + "inScheme")
+_ROLE_SCHEME = NamedNode(CKG + "RoleScheme")
+_START_DATE = NamedNode(SCHEMA + "startDate")
+_END_DATE = NamedNode(SCHEMA + "endDate")
 
 _CONTACT_PROPERTY = {"phone": "telephone", "email": "email", "fax": "faxNumber", "web": "url"}
 

@@ -7,6 +7,7 @@ stderr. Exit codes: 0 ok, 1 the data needs a curator, 2 usage or input error, 3 
 from __future__ import annotations
 
 import functools
+import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -53,6 +54,11 @@ def handle_errors(func: F) -> F:
             sys.exit(EXIT_USAGE)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
+        except BrokenPipeError:
+            # the reader went away (`… | head`): not an error of ours, and nothing more to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_OK)
         except KeyboardInterrupt:
             click.echo("interrupted; outputs were left as they were", err=True)
             sys.exit(130)
@@ -214,3 +220,6 @@ def validate(
     if Severity.VIOLATION in severities or (warnings_as_errors and Severity.WARNING in severities):
         sys.exit(EXIT_NEEDS_CURATOR)
     sys.exit(EXIT_OK)
+
+
+from consortia_kg import cli_import, cli_query  # noqa: E402,F401 (they register their commands)

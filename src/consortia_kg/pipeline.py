@@ -80,7 +80,10 @@ def validate_data(data_dir: Path, base_iri: str | None = None, progress: Progres
 def build_dumps(
     data_dir: Path, output: Path, base_iri: str | None = None, progress: Progress = _quiet
 ) -> Run:
-    """Load, build and write every dump to ``output`` atomically, unless a record is broken."""
+    """Load, build, write every dump to ``output`` atomically and fill ``output/store``.
+
+    Nothing is written when a record is broken.
+    """
     from consortia_kg.errors import Severity
     from consortia_kg.export import write_dumps
 
@@ -90,4 +93,9 @@ def build_dumps(
     stage = _Stage(progress, "export")
     run.files = write_dumps(run.built, output)
     stage.done(f"{len(run.files)} files written to {output}")
+    from consortia_kg.store import STORE_DIRNAME, fill_store
+
+    stage = _Stage(progress, "store")
+    filled = fill_store(run.built, output / STORE_DIRNAME)
+    stage.done(f"{filled.quads} quads in {filled.graphs} graphs into {output / STORE_DIRNAME}")
     return run

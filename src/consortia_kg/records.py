@@ -190,7 +190,10 @@ FUNDING_KINDS = (
 COMMITTEE_KINDS = ("plenary", "advisory", "executive", "other")
 SOURCE_KINDS = ("web-page", "database-dump", "registry-release", "publication", "other")
 RELATIONSHIP_TYPES = ("parent", "child", "related", "successor", "predecessor")
-IDENTIFIER_SCHEMES = ("grid", "isni", "fundref", "ga4gh-registry")
+IDENTIFIER_SCHEMES = ("grid", "isni", "fundref", "wikidata", "ga4gh-registry")
+NAME_TYPES = ("ror_display", "label", "alias", "acronym")
+STANDARD_CATEGORIES = ("file-format", "api", "schema", "policy")
+RELEASE_STATUSES = ("proposed", "approved", "legacy")
 CONTACT_KINDS = ("phone", "email", "fax", "web")
 
 IMPLEMENTATION = Schema(
@@ -205,6 +208,41 @@ IMPLEMENTATION = Schema(
         Field("category", terms=("implementation", "deployment"), required=True),
         _f("url", t.IRI),
         _f("documentation", t.IRI),
+        _f("software_version"),
+        _f("environment"),
+        _f("curie_prefix"),
+        _f("created", t.DATE),
+        _f("updated", t.DATE),
+        _SOURCE_REF,
+    ),
+)
+
+STANDARD = Schema(
+    "standard",
+    (
+        _f("id", t.SLUG, required=True),
+        _f("name", required=True),
+        _f("acronym"),
+        Field("category", terms=STANDARD_CATEGORIES),
+        Field("status", terms=RELEASE_STATUSES),
+        _f("summary"),
+        _f("description"),
+        _f("documentation", t.IRI),
+        _f("artifact"),
+        _f("working_group", t.SLUG),
+        Field(
+            "versions",
+            many=True,
+            schema=Schema(
+                "standard version",
+                (
+                    _f("id", t.SLUG, required=True),
+                    _f("version", required=True),
+                    Field("status", terms=RELEASE_STATUSES),
+                    _f("documentation", t.IRI),
+                ),
+            ),
+        ),
         _SOURCE_REF,
     ),
 )
@@ -235,13 +273,21 @@ ORGANISATION = Schema(
         Field(
             "labels",
             many=True,
-            schema=Schema("label", (_f("value", required=True), _f("lang", t.LANG, required=True))),
+            schema=Schema(
+                "label",
+                (
+                    _f("value", required=True),
+                    _f("lang", t.LANG),
+                    Field("types", many=True, terms=NAME_TYPES),
+                ),
+            ),
         ),
         Field("types", many=True, terms=ORG_TYPES),
         Field("status", terms=ORG_STATUS_TERMS),
         _f("established", t.YEAR),
         _f("homepage", t.IRI),
         _f("links", t.IRI, many=True),
+        _f("domains", many=True),
         _f("ror", t.ROR),
         _f("wikidata", t.WIKIDATA),
         Field(
@@ -452,6 +498,7 @@ CONSORTIUM = Schema(
                 ),
             ),
         ),
+        Field("standards", many=True, schema=STANDARD),
         Field("implementations", many=True, schema=IMPLEMENTATION),
         _f("last_updated", t.DATE),
         Field("sources", many=True, ref="source", required=True),

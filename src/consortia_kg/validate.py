@@ -141,20 +141,19 @@ def _as_ntriples(value: Any) -> str:
 
 def _locate(built: BuiltGraph, finding: _Finding) -> Problem:
     """Find the line a finding is about: its value's, else its key's, else its node's."""
-    value = _as_ntriples(finding.value)
+    focus, value = finding.focus, _as_ntriples(finding.value)
     place: Where | None = None
     written = ""
-    if finding.path and (finding.focus, finding.path) in built.values:
-        place = built.where(finding.focus, finding.path, value)
-    elif value and (finding.focus, value) in built.objects:
-        place = built.objects[(finding.focus, value)]  # a complex path, or a SPARQL rule's ?value
+    if finding.path and built.has_values(focus, finding.path):
+        place = built.where(focus, finding.path, value)
+    elif value and built.has_object(focus, value):
+        place = built.where(focus, "", value)  # a complex path, or a SPARQL rule's ?value
     if place is not None:
         key, written = place.key, place.value
-    elif (finding.focus, finding.key) in built.keyed:
-        place = built.keyed[(finding.focus, finding.key)]
-        key = place.key
+    elif (keyed := built.where_key(focus, finding.key)) is not None:
+        place, key = keyed, keyed.key
     else:
-        place = built.where(finding.focus)
+        place = built.where(focus)
         prefix = place.key if place is not None else ""
         key = ".".join(k for k in (prefix, finding.key) if k)
     shown = written or _plain(finding.value)
@@ -170,9 +169,9 @@ _IRI = re.compile(r"https?://[^\s\"()<>]+")
 
 def _record_words(built: BuiltGraph, iri: str) -> str:
     """Name a record's thing by its file, the way a curator finds it."""
-    for record in built.graphs.values():
-        if iri == f"{built.base}{record.kind}/{record.slug}":
-            return record.file
+    record = built.record_of(iri)
+    if record is not None and iri == f"{built.base}{record.kind}/{record.slug}":
+        return record.file
     return iri
 
 

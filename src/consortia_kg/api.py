@@ -1,0 +1,265 @@
+"""A small Python API for notebooks: open the graph, run a named query, get rows.
+
+    >>> from consortia_kg.api import open_graph
+    >>> kg = open_graph()                       # data/ → dist/store, built when needed
+    >>> rows = kg.query("working-groups", consortium="ga4gh")
+    >>> [r["name"] for r in rows.records()][:2]
+    ['Clinical & Phenotypic Data Capture', 'Cloud']
+    >>> rows.to_dataframe()                     # when pandas is installed
+
+``open_graph(endpoint="https://…/sparql")`` asks a remote SPARQL endpoint instead, with the
+same queries and the same rows. The CLI's ``query`` command runs through the same functions.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from consortia_kg.errors import InputError, Severity
+from consortia_kg.paths import DEFAULT_DATA_DIR
+from consortia_kg.queries import (
+    NamedQuery,
+    bind_query,
+    find_query,
+    list_queries,
+    query_from_text,
+)
+from consortia_kg.store import (
+    DEFAULT_STORE_DIR,
+    EmbeddedStore,
+    GraphResult,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTarget,
+    data_fingerprint,
+    fill_store,
+    is_current,
+    read_meta,
+    record_fingerprint,
+)
+from consortia_kg.vocab import PREFIXES, resolve_base_iri
+
+__all__ = [
+    "Graph",
+    "Rows",
+    "build_checked",
+    "display_prefixes",
+    "open_graph",
+    "prepare_store",
+    "run_query",
+]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def build_checked(data_dir: Path, base: str, progress: Progress = _quiet) -> Any:
+    """Load and build the records; refuse (as ``build`` does) when a record has errors."""
+    from consortia_kg.pipeline import load_and_build
+
+    run = load_and_build(data_dir, base, progress)
+    errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
+    if errors or run.built is None:
+        first = errors[0] if errors else None
+        where = f"; the first: {first.file}:{first.line} {first.message}" if first else ""
+        raise InputError(
+            f"{len(errors)} record errors stop the build{where}",
+            hint=f"run consortia-kg validate --data {data_dir} and fix what it reports",
+        )
+    return run.built
+
+
+def prepare_store(
+    data_dir: Path = DEFAULT_DATA_DIR,
+    store_dir: Path = DEFAULT_STORE_DIR,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+) -> EmbeddedStore:
+    """Open the store for ``data_dir``, filling it first when it is missing or stale.
+
+    A quick hash of the record files' bytes decides without parsing them; when it differs,
+    the records are loaded and the store is refilled only if their version changed.
+    """
+    base = resolve_base_iri(base_iri)
+    if not data_dir.is_dir():
+        raise InputError(
+            f"{data_dir} is not a folder of records",
+            hint="pass --data DIR, the folder holding consortia/, organisations/ and sources/",
+        )
+    fingerprint = data_fingerprint(data_dir, base)
+    meta = read_meta(store_dir)
+    # the fingerprint covers the base IRI and the builder, so a match means nothing changed
+    if meta is not None and meta.fingerprint == fingerprint:
+        return EmbeddedStore.open(store_dir)
+    if meta is None:
+        progress(f"store: no store in {store_dir} yet; building it from {data_dir}")
+    else:
+        progress(f"store: checking {store_dir} against the records in {data_dir}")
+    built = build_checked(data_dir, base, progress)
+    if is_current(meta, built.version, base):
+        record_fingerprint(store_dir, fingerprint)
+        progress("store: the records' content is unchanged; reusing the store")
+        return EmbeddedStore.open(store_dir)
+    start = time.perf_counter()
+    filled = fill_store(built, store_dir, fingerprint)
+    progress(
+        f"store: {filled.quads} quads in {filled.graphs} graphs into {store_dir} "
+        f"in {time.perf_counter() - start:.2f} s"
+    )
+    return EmbeddedStore.open(store_dir)
+
+
+def display_prefixes(base: str) -> list[tuple[str, str]]:
+    """Return the prefixes a table shortens IRIs with, longest namespace first."""
+    kinds = ("consortium", "organisation", "source", "graph", "disease", "role")
+    pairs = {"kg": base, **PREFIXES, **{k: f"{base}{k}/" for k in kinds}}
+    return sorted(pairs.items(), key=lambda kv: -len(kv[1]))
+
+
+def run_query(
+    target: QueryTarget, query: NamedQuery, params: Mapping[str, str], base: str
+) -> QueryResult:
+    """Bind the parameters (as RDF terms) and run the query against the target."""
+    bindings = query.bindings(params, base)
+    text = bind_query(query.text, bindings)
+    where = _where(query)
+    try:
+        return target.execute(text, where)
+    except QuerySyntaxError:
+        if text == query.text:
+            raise
+        # report the position in the file as written, not in the bound text
+        EmbeddedStore(ox.Store()).execute(query.text, where)
+        raise
+
+
+def _where(query: NamedQuery) -> str:
+    if query.path.name.startswith("<"):
+        return "--sparql"
+    try:
+        return str(query.path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(query.path)
+
+
+# --- notebook objects ------------------------------------------------------------------------
+
+_NUMERIC = {
+    "http://www.w3.org/2001/XMLSchema#integer": int,
+    "http://www.w3.org/2001/XMLSchema#int": int,
+    "http://www.w3.org/2001/XMLSchema#long": int,
+    "http://www.w3.org/2001/XMLSchema#decimal": float,
+    "http://www.w3.org/2001/XMLSchema#double": float,
+    "http://www.w3.org/2001/XMLSchema#float": float,
+}
+
+
+def python_value(term: Any) -> Any:
+    """Return a plain Python value for a term: numbers and booleans typed, the rest as text."""
+    if isinstance(term, ox.Literal):
+        convert = _NUMERIC.get(term.datatype.value)
+        if convert is not None:
+            try:
+                return convert(term.value)
+            except ValueError:
+                return term.value
+        if term.datatype.value == "http://www.w3.org/2001/XMLSchema#boolean":
+            return term.value in ("true", "1")
+        return term.value
+    if term is None:
+        return None
+    return term.value if hasattr(term, "value") else str(term)
+
+
+@dataclass
+class Rows:
+    """The answer to a query: its columns and rows, as terms or as plain values."""
+
+    result: QueryResult
+
+    @property
+    def variables(self) -> list[str]:
+        """Return the column names (empty for CONSTRUCT and DESCRIBE)."""
+        return [] if isinstance(self.result, GraphResult) else self.result.variables
+
+    @property
+    def terms(self) -> list[dict[str, Any]]:
+        """Return each row as column → pyoxigraph term."""
+        if isinstance(self.result, GraphResult):
+            return [{"s": t.subject, "p": t.predicate, "o": t.object} for t in self.result.triples]
+        return self.result.rows
+
+    def records(self) -> list[dict[str, Any]]:
+        """Return each row as column → plain value (None where unbound)."""
+        columns = self.variables or ["s", "p", "o"]
+        return [{c: python_value(row.get(c)) for c in columns} for row in self.terms]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.records())
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def to_dataframe(self) -> Any:
+        """Return a pandas DataFrame of :meth:`records` (pandas is an optional dependency)."""
+        import importlib
+
+        try:
+            pandas = importlib.import_module("pandas")
+        except ImportError:
+            raise ImportError(
+                "to_dataframe needs pandas: pip install 'consortia-kg[pandas]' (or use .records())"
+            ) from None
+        columns = self.variables or ["s", "p", "o"]
+        return pandas.DataFrame.from_records(self.records(), columns=columns)
+
+
+class Graph:
+    """The graph, embedded or remote, with the named queries ready to run."""
+
+    def __init__(self, target: QueryTarget, base: str) -> None:
+        self.target, self.base = target, base
+
+    def queries(self) -> list[NamedQuery]:
+        """Return every named query."""
+        return list_queries()
+
+    def query(self, name_or_file: str, **params: Any) -> Rows:
+        """Run a named query (or a ``.rq`` file) with keyword parameters."""
+        query = find_query(name_or_file)
+        values = {k: str(v) for k, v in params.items() if v is not None}
+        return Rows(run_query(self.target, query, values, self.base))
+
+    def sparql(self, text: str, **params: Any) -> Rows:
+        """Run SPARQL text; ``name=value`` binds ``?name`` (a string; ``name__year=`` types it)."""
+        values = {k.replace("__", ":"): str(v) for k, v in params.items() if v is not None}
+        return Rows(run_query(self.target, query_from_text(text), values, self.base))
+
+
+def open_graph(
+    data: str | Path = DEFAULT_DATA_DIR,
+    *,
+    store: str | Path = DEFAULT_STORE_DIR,
+    endpoint: str | None = None,
+    base_iri: str | None = None,
+    timeout: float | None = None,
+    verbose: bool = False,
+) -> Graph:
+    """Open the embedded store of ``data`` (built when needed), or a remote ``endpoint``."""
+    base = resolve_base_iri(base_iri)
+    if endpoint is not None:
+        from consortia_kg.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
+
+        remote = RemoteEndpoint(endpoint, timeout or DEFAULT_TIMEOUT, find_credentials(endpoint))
+        return Graph(remote, base)
+    progress: Progress = print if verbose else _quiet
+    return Graph(prepare_store(Path(data), Path(store), base, progress), base)

@@ -1,0 +1,268 @@
+"""``consortia-kg import page|ror|ga4gh-registry`` and ``consortia-kg reconcile``.
+
+Every import reads and checks its whole input, plans every record (merging into existing ones),
+and only then writes; a bad input writes nothing. stdout lists the files written (or, with
+``--dry-run``, shows each new record and a unified diff for each changed one); warnings and
+progress go to stderr. An existing record that would change is only rewritten with ``--force``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from consortia_kg.cli import data_option, handle_errors, main, quiet_option
+from consortia_kg.errors import EXIT_NEEDS_CURATOR, InputError
+from consortia_kg.reconcile import Candidate
+
+if TYPE_CHECKING:
+    from consortia_kg.importers.plan import Workspace
+
+__all__ = ["import_group", "reconcile"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _import_options(func: F) -> F:
+    for option in reversed(
+        [
+            data_option,
+            click.option(
+                "--dry-run", is_flag=True, help="Show what would be written; write nothing."
+            ),
+            click.option(
+                "--force", is_flag=True, help="Update existing records that would change."
+            ),
+            click.option(
+                "-y",
+                "--yes",
+                is_flag=True,
+                help="Link names that score below the automatic threshold to their best "
+                "candidate without asking (each link is reported).",
+            ),
+            quiet_option,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@main.group("import")
+def import_group() -> None:
+    """Turn a catalogue page, ROR records or the GA4GH registry dump into records.
+
+    Each import links names to existing records first (same ROR/Wikidata/registry id, then the
+    same or a similar name; see `consortia-kg reconcile`), updates records in place and keeps
+    what other sources said. Importing the same input twice changes nothing.
+    """
+
+
+def _decider(yes: bool, interactive: bool) -> Callable[[str, Candidate], bool]:
+    def decide(name: str, candidate: Candidate) -> bool:
+        if yes:
+            return True
+        if not interactive:
+            return False
+        return click.confirm(
+            f'"{name}" may be {candidate.kind} {candidate.slug} ("{candidate.name}", '
+            f"{candidate.reason}, score {candidate.score:.0f}). Link to it?",
+            default=False,
+            err=True,
+        )
+
+    return decide
+
+
+def _workspace(data_dir: Path, yes: bool, interactive: bool) -> Workspace:
+    from consortia_kg.importers.plan import Workspace
+
+    if not data_dir.is_dir():
+        raise InputError(
+            f"{data_dir} is not a folder of records",
+            hint="pass --data DIR, the folder holding consortia/, organisations/ and sources/",
+        )
+    return Workspace(data_dir, _decider(yes, interactive))
+
+
+def _finish(ws: Workspace, dry_run: bool, force: bool, started: float, what: str) -> None:
+    """Print messages, then the dry run, or write (unless blocked) and list the files."""
+    for message in ws.messages:
+        click.echo(message, err=True)
+    counts = ws.counts()
+    summary = (
+        f"{what}: {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged record files"
+    )
+    if dry_run:
+        for change in ws.ordered():
+            if change.status == "new":
+                click.echo(f"# {change.display} (new)\n{change.new_text}", nl=False)
+            elif change.status == "changed":
+                click.echo(change.diff(), nl=False)
+        click.echo(f"{summary}; dry run: nothing written", err=True)
+        return
+    blocked = ws.blocked(force)
+    if blocked:
+        for change in blocked:
+            click.echo(f"would change: {change.display}", err=True)
+        click.echo(
+            f"{summary}; nothing written: {len(blocked)} existing record(s) would change.\n"
+            "  fix: look at the changes with --dry-run, then run again with --force",
+            err=True,
+        )
+        sys.exit(EXIT_NEEDS_CURATOR)
+    for change in ws.write():
+        click.echo(f"{'created' if change.status == 'new' else 'updated'} {change.display}")
+    click.echo(f"{summary}; written in {time.perf_counter() - started:.2f} s", err=True)
+
+
+@import_group.command("page")
+@click.argument("file", metavar="FILE|-")
+@click.option(
+    "--id", "slug", metavar="SLUG", help="The consortium's slug (default: found or made)."
+)
+@click.option(
+    "--status",
+    type=click.Choice(["active", "completed", "inactive"]),
+    help="The status, when the page's At a Glance gives none.",
+)
+@_import_options
+@handle_errors
+def import_page_command(
+    file: str,
+    slug: str | None,
+    status: str | None,
+    data_dir: Path,
+    dry_run: bool,
+    force: bool,
+    yes: bool,
+    quiet: bool,
+) -> None:
+    """Import a Consortia-pedia catalogue page (its text, as copied from a browser).
+
+    Writes data/consortia/<slug>.yaml, the organisation records the page names (or links to
+    existing ones) and data/sources/<page>.yaml. Sections the importer does not know are kept
+    verbatim as notes; a missing section is a warning.
+    """
+    from consortia_kg.fieldtypes import FieldError, parse_slug
+    from consortia_kg.importers.inputs import read_input
+    from consortia_kg.importers.page import MAX_PAGE_BYTES, import_page
+
+    started = time.perf_counter()
+    if slug is not None:
+        try:
+            parse_slug(slug)
+        except FieldError as exc:
+            raise InputError(f"--id {exc.message}", hint=exc.fix) from None
+    raw, display, path = read_input(file, MAX_PAGE_BYTES)
+    ws = _workspace(data_dir, yes, interactive=file != "-" and sys.stdin.isatty())
+    _, page = import_page(ws, raw, display, path, slug, status)
+    for warning in page.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    _finish(ws, dry_run, force, started, "import page")
+
+
+@import_group.command("ror")
+@click.argument("source", metavar="FILE.jsonl|FILE.json|DIR")
+@_import_options
+@handle_errors
+def import_ror_command(
+    source: str, data_dir: Path, dry_run: bool, force: bool, yes: bool, quiet: bool
+) -> None:
+    """Import ROR v2 records as organisation records (re-importing updates them in place).
+
+    Names with their languages, types, status, established year, locations, links, GRID, ISNI,
+    FundRef and Wikidata ids, and relationships (to a record when the organisation is in the
+    data, else to its ROR IRI). The ROR file becomes a source record.
+    """
+    from consortia_kg.importers.ror import import_ror, read_ror
+
+    started = time.perf_counter()
+    data = read_ror(source)
+    ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
+    if quiet:
+        import_ror(ws, data)
+    else:
+        with click.progressbar(
+            length=len(data.records),
+            label="importing ROR records",
+            file=sys.stderr,
+            show_pos=True,
+        ) as bar:
+            import_ror(ws, data, tick=lambda: bar.update(1))
+    _finish(ws, dry_run, force, started, f"import ror: {len(data.records)} ROR records")
+
+
+@import_group.command("ga4gh-registry")
+@click.argument("file", metavar="FILE.sql")
+@_import_options
+@handle_errors
+def import_registry_command(
+    file: str, data_dir: Path, dry_run: bool, force: bool, yes: bool, quiet: bool
+) -> None:
+    """Import the GA4GH registry's SQL dump: work streams, organisations, implementations."""
+    from consortia_kg.importers.ga4gh_registry import import_registry
+    from consortia_kg.importers.inputs import read_input
+
+    started = time.perf_counter()
+    raw, display, path = read_input(file)
+    ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
+    import_registry(ws, raw, display, path)
+    _finish(ws, dry_run, force, started, "import ga4gh-registry")
+
+
+@main.command()
+@click.argument("name")
+@data_option
+@click.option(
+    "--kind",
+    type=click.Choice(["organisation", "consortium"]),
+    default="organisation",
+    show_default=True,
+    help="Which records to match against.",
+)
+@click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+)
+@handle_errors
+def reconcile(name: str, data_dir: Path, kind: str, limit: int, fmt: str) -> None:
+    """List the records NAME may mean, best first, with scores (0-100).
+
+    NAME may also be a ROR IRI or a Wikidata id (Q…). 100: the same identifier or name
+    (case, accents, punctuation and spacing aside); from 95 importers link without asking;
+    85-95 they ask; below 60 nothing is shown.
+    """
+    from consortia_kg.reconcile import SHOW_SCORE
+
+    if not name.strip():
+        raise InputError("the name is empty", hint='give a name, e.g. reconcile "EMBL-EBI"')
+    ws = _workspace(data_dir, yes=False, interactive=False)
+    query = name.strip()
+    ror = query if query.startswith("https://ror.org/") else None
+    wikidata = query if query[:1] == "Q" and query[1:].isdigit() else None
+    found = ws.index[kind].match(
+        "" if ror or wikidata else query, ror=ror, wikidata=wikidata, floor=SHOW_SCORE,
+        limit=limit,
+    )  # fmt: skip
+    if fmt == "json":
+        click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
+        return
+    if not found:
+        click.echo(f'no {kind} record matches "{name}" (nothing scores {SHOW_SCORE:.0f} or more)')
+        return
+    width = max(len(c.slug) for c in found)
+    click.echo(f"{'score':>5}  {'slug':<{width}}  name  (why)")
+    for c in found:
+        why = c.reason if c.matched == c.name else f'{c.reason}: "{c.matched}"'
+        click.echo(f"{c.score:5.1f}  {c.slug:<{width}}  {c.name}  ({why})")

@@ -1,0 +1,9 @@
+"""Importers: outside formats become record dicts (never triples), written by ``recordwriter``.
+
+One module per format: ``page`` (Consortia-pedia catalogue pages), ``ror`` (ROR v2 records),
+``ga4gh_registry`` (the GA4GH registry's SQL dump). ``inputs`` reads and checks the bytes;
+``plan`` holds the data folder as an import sees it: existing records, reconciliation, merging
+an import into an existing record, source records, and the files to write.
+"""
+
+__all__: list[str] = []

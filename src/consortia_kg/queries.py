@@ -1,0 +1,813 @@
+"""Named queries: ``queries/*.rq``, each with a header saying what it asks and what it takes.
+
+The file stem is the query's name everywhere (CLI, API, docs). A header is a block of ``#``
+comment lines at the top of the file holding YAML::
+
+    # title: Working groups of a consortium
+    # description: >-
+    #   The working groups of each consortium, with acronym and registry id.
+    # params:
+    #   consortium: {type: consortium, doc: "the consortium's id, e.g. ga4gh"}
+    # example: consortia-kg query working-groups --param consortium=ga4gh
+
+Parameters are SPARQL variables of the same name. They are bound as RDF terms by a ``VALUES``
+block put at the start of the query's WHERE group (:func:`bind_query`), never by pasting a value
+into the query text, so a value can never change what the query means. A parameter with no value
+(and no default) stays unbound: the query then lists every value. Because the block opens the
+top-level group, parameters act there (in its patterns, OPTIONALs, FILTERs and, when listed in
+GROUP BY, in HAVING), not inside sub-queries.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pyoxigraph import Literal, NamedNode
+
+from consortia_kg.errors import InputError
+from consortia_kg.paths import queries_dir
+from consortia_kg.vocab import PREFIXES, XSD, mint
+
+__all__ = [
+    "PARAM_TYPES",
+    "NamedQuery",
+    "Param",
+    "ParamError",
+    "QueryFileError",
+    "bind_query",
+    "convert_param",
+    "find_query",
+    "list_queries",
+    "load_query",
+    "parse_header",
+    "parse_param_assignments",
+    "query_form",
+    "query_from_text",
+    "render_queries_page",
+]
+
+Term = NamedNode | Literal
+
+
+class ParamError(InputError):
+    """A parameter that is unknown, missing or of the wrong type (exit 2)."""
+
+
+class QueryFileError(InputError):
+    """A query file whose header cannot be read."""
+
+
+# --- parameter types -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamType:
+    """How a ``--param`` value is read and which RDF term it becomes."""
+
+    name: str
+    #: what the user must write, for error messages and docs
+    expects: str
+    example: str
+    convert: Callable[[str, Param, str], Term]
+
+
+def _integer(value: str, _param: Param, _base: str) -> Term:
+    if not re.fullmatch(r"[+-]?[0-9]+", value):
+        raise ValueError
+    return Literal(str(int(value)), datatype=NamedNode(XSD + "integer"))
+
+
+def _year(value: str, _param: Param, _base: str) -> Term:
+    if not re.fullmatch(r"[0-9]{4}", value):
+        raise ValueError
+    return Literal(value, datatype=NamedNode(XSD + "integer"))
+
+
+def _date(value: str, _param: Param, _base: str) -> Term:
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", value)
+    if not match:
+        raise ValueError
+    import datetime
+
+    datetime.date(*(int(g) for g in match.groups()))  # rejects 2024-02-30
+    return Literal(value, datatype=NamedNode(XSD + "date"))
+
+
+def _string(value: str, _param: Param, _base: str) -> Term:
+    if not value.strip():
+        raise ValueError
+    return Literal(value)
+
+
+def _iri(value: str, _param: Param, _base: str) -> Term:
+    if not re.fullmatch(r"https?://[^\s<>\"{}|\\^`]+", value):
+        raise ValueError
+    return NamedNode(value)
+
+
+def _record(kind: str) -> Callable[[str, Param, str], Term]:
+    def convert(value: str, _param: Param, base: str) -> Term:
+        if value.startswith(("http://", "https://")):
+            return _iri(value, _param, base)
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
+            raise ValueError
+        return NamedNode(mint(base, kind, value))
+
+    return convert
+
+
+def _term(value: str, param: Param, _base: str) -> Term:
+    if value not in param.choices:
+        raise ValueError
+    return NamedNode(expand_curie(param.prefix) + value)
+
+
+#: Every type a parameter can declare, by name.
+PARAM_TYPES: dict[str, ParamType] = {
+    t.name: t
+    for t in (
+        ParamType("string", "some text", "Cancer", _string),
+        ParamType("integer", "a whole number written in digits", "2", _integer),
+        ParamType("year", "a year of four digits (bound as an xsd:integer)", "2013", _year),
+        ParamType("date", "a date written YYYY-MM-DD", "2020-01-01", _date),
+        ParamType("iri", "an absolute http(s) IRI", "https://ror.org/02catss52", _iri),
+        ParamType(
+            "consortium", "a consortium's id (its slug) or IRI", "ga4gh", _record("consortium"),
+        ),
+        ParamType(
+            "organisation", "an organisation's id (its slug) or IRI", "uk-ac-ebi",
+            _record("organisation"),
+        ),
+        ParamType(
+            "source", "a source's id (its slug) or IRI", "ga4gh-registry-prd", _record("source"),
+        ),
+        ParamType("term", "one of the listed words", "active", _term),
+    )
+}  # fmt: skip
+
+
+def expand_curie(curie: str) -> str:
+    """Expand ``ckg:status-`` with the project's prefixes."""
+    prefix, _, local = curie.partition(":")
+    if prefix not in PREFIXES:
+        raise KeyError(curie)
+    return PREFIXES[prefix] + local
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a query takes: a SPARQL variable of the same name."""
+
+    name: str
+    type: str
+    doc: str = ""
+    default: str | None = None
+    required: bool = False
+    #: for ``term``: the allowed words and the CURIE prefix they are appended to
+    choices: tuple[str, ...] = ()
+    prefix: str = ""
+
+    def describe_type(self) -> str:
+        """Return the type as the docs show it."""
+        if self.type == "term":
+            return "term: " + " | ".join(self.choices)
+        return self.type
+
+
+def convert_param(param: Param, value: str, base: str, query: str = "") -> Term:
+    """Read one parameter value as its RDF term; raise :class:`ParamError` saying what to write."""
+    ptype = PARAM_TYPES[param.type]
+    try:
+        return ptype.convert(value, param, base)
+    except (ValueError, TypeError):
+        where = f" of query {query}" if query else ""
+        if param.type == "term":
+            close = difflib.get_close_matches(value, param.choices, n=1)
+            guess = f"did you mean {close[0]}? " if close else ""
+            raise ParamError(
+                f"parameter {param.name}{where}: {value!r} is not one of its words",
+                hint=f"{guess}use one of: {', '.join(param.choices)}",
+            ) from None
+        example = param.default or ptype.example
+        raise ParamError(
+            f"parameter {param.name}{where} is of type {param.type}: "
+            f"{value!r} is not {ptype.expects}",
+            hint=f"write e.g. --param {param.name}={example}",
+        ) from None
+
+
+# --- named queries ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A query file: its name (the file stem), header and SPARQL text."""
+
+    name: str
+    path: Path
+    text: str
+    title: str = ""
+    description: str = ""
+    params: tuple[Param, ...] = ()
+    examples: tuple[str, ...] = ()
+    #: False for a query given as text or a file without a header: any ``--param`` is accepted
+    declared: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def form(self) -> str:
+        """Return SELECT, ASK, CONSTRUCT or DESCRIBE."""
+        return query_form(self.text)
+
+    def param(self, name: str) -> Param | None:
+        """Return the declared parameter ``name``, if any."""
+        return next((p for p in self.params if p.name == name), None)
+
+    def bindings(self, values: Mapping[str, str], base: str) -> dict[str, Term]:
+        """Check ``--param`` values against the header and turn them (and defaults) into terms."""
+        out: dict[str, Term] = {}
+        variables = query_variables(self.text)
+        for name, raw in values.items():
+            typed_name, _, type_name = name.partition(":")
+            param = self.param(typed_name)
+            if param is None and self.declared:
+                known = ", ".join(p.name for p in self.params) or "none"
+                close = difflib.get_close_matches(typed_name, [p.name for p in self.params], n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise ParamError(
+                    f"query {self.name} takes no parameter {typed_name!r}",
+                    hint=f"{hint}its parameters: {known} (see consortia-kg query --list)",
+                )
+            if param is None:
+                if typed_name not in variables:
+                    raise ParamError(
+                        f"the query has no variable ?{typed_name} to bind",
+                        hint="a parameter binds the variable of the same name",
+                    )
+                if type_name and type_name not in PARAM_TYPES:
+                    raise ParamError(
+                        f"unknown parameter type {type_name!r}",
+                        hint="use one of: " + ", ".join(t for t in PARAM_TYPES if t != "term"),
+                    )
+                param = Param(typed_name, type_name or "string")
+            elif type_name and type_name != param.type:
+                raise ParamError(
+                    f"parameter {param.name} of query {self.name} is of type {param.type}, "
+                    f"not {type_name}",
+                    hint=f"write --param {param.name}=VALUE",
+                )
+            out[param.name] = convert_param(param, raw, base, self.name)
+        for param in self.params:
+            if param.name in out:
+                continue
+            if param.default is not None:
+                out[param.name] = convert_param(param, param.default, base, self.name)
+            elif param.required:
+                ptype = PARAM_TYPES[param.type]
+                example = param.choices[0] if param.choices else ptype.example
+                raise ParamError(
+                    f"query {self.name} needs parameter {param.name} ({param.describe_type()})",
+                    hint=f"add e.g. --param {param.name}={example}",
+                )
+        return out
+
+
+def list_queries(folder: Path | None = None) -> list[NamedQuery]:
+    """Return every named query, sorted by name."""
+    folder = folder or queries_dir()
+    return [load_query(path) for path in sorted(folder.glob("*.rq"))]
+
+
+def load_query(path: Path) -> NamedQuery:
+    """Read a query file and its header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read query file {path}: {exc}") from None
+    header = parse_header(text, str(path))
+    if header is None:
+        return NamedQuery(path.stem, path, text, declared=False)
+    return _from_header(path.stem, path, text, header)
+
+
+def query_from_text(text: str, name: str = "sparql") -> NamedQuery:
+    """Wrap a query given as text (``--sparql``); a header in it declares its parameters."""
+    header = parse_header(text, "--sparql")
+    path = Path(f"<{name}>")
+    if header is None:
+        return NamedQuery(name, path, text, declared=False)
+    return _from_header(name, path, text, header)
+
+
+def find_query(name_or_file: str, folder: Path | None = None) -> NamedQuery:
+    """Find a named query by name, or read a ``.rq`` file; say what exists when nothing fits."""
+    path = Path(name_or_file)
+    if name_or_file.endswith(".rq") or "/" in name_or_file or path.is_file():
+        if not path.is_file():
+            raise InputError(f"query file {name_or_file} does not exist")
+        return load_query(path)
+    folder = folder or queries_dir()
+    candidate = folder / f"{name_or_file}.rq"
+    if candidate.is_file():
+        return load_query(candidate)
+    names = [p.stem for p in sorted(folder.glob("*.rq"))]
+    close = difflib.get_close_matches(name_or_file, names, n=3)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise InputError(
+        f"no named query {name_or_file!r}",
+        hint=f"{hint}list them with: consortia-kg query --list",
+    )
+
+
+def parse_header(text: str, where: str = "query") -> dict[str, Any] | None:
+    """Return the YAML in the leading ``#`` lines, or None when the file has no header."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        lines.append(line[2:] if line.startswith("# ") else line[1:])
+    if not any(re.match(r"^title\s*:", line) for line in lines):
+        return None
+    try:
+        header = yaml.safe_load("\n".join(lines))
+    except yaml.YAMLError as exc:
+        raise QueryFileError(f"{where}: the header is not valid YAML: {exc}") from None
+    if not isinstance(header, dict):
+        raise QueryFileError(f"{where}: the header must be `key: value` lines")
+    return header
+
+
+_HEADER_KEYS = {"title", "description", "params", "example"}
+_PARAM_KEYS = {"type", "doc", "default", "required", "choices", "prefix"}
+
+
+def _from_header(name: str, path: Path, text: str, header: dict[str, Any]) -> NamedQuery:
+    where = str(path)
+    unknown = set(header) - _HEADER_KEYS
+    if unknown:
+        raise QueryFileError(
+            f"{where}: unknown header keys {sorted(unknown)}",
+            hint="use " + ", ".join(sorted(_HEADER_KEYS)),
+        )
+    for key in ("title", "description", "example"):
+        if not header.get(key):
+            raise QueryFileError(f"{where}: the header needs `{key}:`")
+    params = []
+    variables = query_variables(text)
+    for pname, spec in (header.get("params") or {}).items():
+        spec = spec or {}
+        if not isinstance(spec, dict) or set(spec) - _PARAM_KEYS:
+            raise QueryFileError(
+                f"{where}: parameter {pname} must be a mapping with keys "
+                + ", ".join(sorted(_PARAM_KEYS))
+            )
+        ptype = str(spec.get("type", "string"))
+        if ptype not in PARAM_TYPES:
+            raise QueryFileError(
+                f"{where}: parameter {pname} has unknown type {ptype!r}",
+                hint="use one of: " + ", ".join(PARAM_TYPES),
+            )
+        if pname not in variables:
+            raise QueryFileError(f"{where}: parameter {pname} is not a variable of the query")
+        default = spec.get("default")
+        param = Param(
+            name=str(pname),
+            type=ptype,
+            doc=str(spec.get("doc", "")),
+            default=None if default is None else str(default),
+            required=bool(spec.get("required", False)),
+            choices=tuple(str(c) for c in spec.get("choices") or ()),
+            prefix=str(spec.get("prefix", "")),
+        )
+        if ptype == "term" and (
+            not param.choices or param.prefix.partition(":")[0] not in PREFIXES
+        ):
+            raise QueryFileError(
+                f"{where}: term parameter {pname} needs `choices:` and a `prefix:` "
+                "such as ckg:status-"
+            )
+        params.append(param)
+    examples = header["example"]
+    return NamedQuery(
+        name=name,
+        path=path,
+        text=text,
+        title=str(header["title"]).strip(),
+        description=" ".join(str(header["description"]).split()),
+        params=tuple(params),
+        examples=tuple(examples if isinstance(examples, list) else [str(examples)]),
+    )
+
+
+def parse_param_assignments(assignments: Iterable[str]) -> dict[str, str]:
+    """Read ``k=v`` pairs from ``--param``; a key may carry a type: ``year:integer=2013``."""
+    out: dict[str, str] = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*(:[a-z]+)?", key):
+            raise ParamError(
+                f"--param {item!r} is not NAME=VALUE",
+                hint="write e.g. --param consortium=ga4gh (names are SPARQL variable names)",
+            )
+        if key.partition(":")[0] in {k.partition(":")[0] for k in out}:
+            raise ParamError(f"--param {key} is given twice", hint="give each parameter once")
+        out[key] = value
+    return out
+
+
+# --- a small SPARQL lexer: enough to find the query form and the WHERE group -------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_.\-]*(?::[^\s{}();,]*)?|:[^\s{}();,]*)
+  | (?P<punct>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+
+
+@dataclass(frozen=True)
+class _Tok:
+    kind: str
+    text: str
+    start: int
+
+
+def _tokens(text: str) -> list[_Tok]:
+    return [
+        _Tok(m.lastgroup or "punct", m.group(), m.start())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("ws", "comment")
+    ]
+
+
+def query_variables(text: str) -> set[str]:
+    """Return the names of the variables a query mentions."""
+    return {t.text[1:] for t in _tokens(text) if t.kind == "var"}
+
+
+def query_form(text: str) -> str:
+    """Return the query form (SELECT, ASK, CONSTRUCT, DESCRIBE); SELECT when none is found."""
+    for tok in _tokens(text):
+        if tok.kind == "word" and tok.text.upper() in _FORMS:
+            return tok.text.upper()
+    return "SELECT"
+
+
+def _where_group_start(text: str) -> int:
+    """Return the offset just after the ``{`` that opens the query's WHERE group."""
+    toks = _tokens(text)
+    form_at = next(
+        (i for i, t in enumerate(toks) if t.kind == "word" and t.text.upper() in _FORMS), None
+    )
+    if form_at is None:
+        raise InputError("cannot bind parameters: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
+    form = toks[form_at].text.upper()
+    depth_paren = depth_brace = 0
+    skipped_template = False
+    for i in range(form_at + 1, len(toks)):
+        tok = toks[i]
+        if tok.text == "(":
+            depth_paren += 1
+        elif tok.text == ")":
+            depth_paren -= 1
+        elif tok.text == "{" and depth_paren == 0:
+            if depth_brace == 0:
+                after_where = i > 0 and toks[i - 1].text.upper() == "WHERE"
+                if form == "CONSTRUCT" and not skipped_template and not after_where:
+                    depth_brace += 1  # the template: skip it
+                    skipped_template = True
+                    continue
+                if form == "CONSTRUCT" and not skipped_template:
+                    raise InputError(
+                        "cannot bind parameters in a CONSTRUCT WHERE { … } short form",
+                        hint="write CONSTRUCT { template } WHERE { pattern }",
+                    )
+                return tok.start + 1
+            depth_brace += 1
+        elif tok.text == "}" and depth_paren == 0:
+            depth_brace -= 1
+    raise InputError("cannot bind parameters: the query has no WHERE group")
+
+
+def bind_query(text: str, bindings: Mapping[str, Term]) -> str:
+    """Return the query with ``VALUES`` opening its WHERE group, binding each variable to its term.
+
+    The terms are written by pyoxigraph in N-Triples syntax (IRIs checked, literals escaped), so
+    a value stays one RDF term whatever it contains. The block goes on the line of the ``{``,
+    so every other line keeps its number.
+    """
+    if not bindings:
+        return text
+    at = _where_group_start(text)
+    names = sorted(bindings)
+    block = (
+        " VALUES ("
+        + " ".join(f"?{n}" for n in names)
+        + ") { ("
+        + " ".join(str(bindings[n]) for n in names)
+        + ") } "
+    )
+    return text[:at] + block + text[at:]
+
+
+# --- the generated docs page -----------------------------------------------------------------
+
+_PARAM_TYPES_TABLE: tuple[tuple[str, ...], ...] = (
+    (
+        "type",
+        "write",
+        "bound as",
+    ),
+    (
+        "`string`",
+        "any text",
+        '`"text"` (`xsd:string`)',
+    ),
+    (
+        "`integer`",
+        "`2`, `-1`",
+        "`xsd:integer`",
+    ),
+    (
+        "`year`",
+        "`2013`",
+        "`xsd:integer` (compare with `xsd:integer(SUBSTR(STR(?year), 1, 4))`)",
+    ),
+    (
+        "`date`",
+        "`2020-01-01`",
+        "`xsd:date`",
+    ),
+    (
+        "`iri`",
+        "`https://ror.org/02catss52`",
+        "an IRI",
+    ),
+    (
+        "`consortium`, `organisation`, `source`",
+        "a record id (`ga4gh`) or a full IRI",
+        "`{base}consortium/ga4gh`, …",
+    ),
+    (
+        "`term`",
+        "one of the words the header lists",
+        "the ontology term, e.g. `ckg:status-active`",
+    ),
+)
+
+_UNION_TABLE: tuple[tuple[str, ...], ...] = (
+    (
+        "store",
+        "query endpoint",
+        "queries without GRAPH see every record graph when",
+    ),
+    (
+        "Oxigraph",
+        "`/query`",
+        "the server runs with `oxigraph serve --union-default-graph`",
+    ),
+    (
+        "Apache Jena Fuseki (TDB2)",
+        "`/DATASET/query` or `/DATASET/sparql`",
+        (
+            "the dataset sets `tdb2:unionDefaultGraph true` in its assembler "
+            "(`tdb:unionDefaultGraph` for TDB1)"
+        ),
+    ),
+    (
+        "Virtuoso",
+        "`/sparql`",
+        "always: a query without `FROM` ranges over all graphs",
+    ),
+    (
+        "GraphDB",
+        "`/repositories/ID`",
+        "always: the default graph is the union of all graphs",
+    ),
+    (
+        "Amazon Neptune",
+        "`/sparql`",
+        "always: the default graph is the union of all named graphs",
+    ),
+)
+
+_PUSH_TABLE: tuple[tuple[str, ...], ...] = (
+    (
+        "store",
+        "`--endpoint`",
+        "`--graph-store` (guessed from `--endpoint` when left out)",
+    ),
+    (
+        "Oxigraph",
+        "`http://HOST:7878/query`",
+        "`http://HOST:7878/store`",
+    ),
+    (
+        "Fuseki",
+        "`http://HOST:3030/DATASET/query`",
+        "`http://HOST:3030/DATASET/data`",
+    ),
+    (
+        "Virtuoso",
+        "`http://HOST:8890/sparql`",
+        ("`http://HOST:8890/sparql-graph-crud-auth` (Digest; an account with `SPARQL_UPDATE`)"),
+    ),
+    (
+        "GraphDB",
+        "`http://HOST:7200/repositories/ID`",
+        "`http://HOST:7200/repositories/ID/rdf-graphs/service`",
+    ),
+    (
+        "Neptune",
+        "`https://CLUSTER:8182/sparql`",
+        (
+            "`https://CLUSTER:8182/sparql/gsp/` (without IAM authentication; with IAM, which "
+            "needs signed requests, use the bulk loader below)"
+        ),
+    ),
+)
+
+
+def _markdown_table(rows: tuple[tuple[str, ...], ...]) -> str:
+    header, *body = rows
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+#: The hand-written part of docs/queries.md, before the generated list of queries.
+_GUIDE = """\
+# Queries: named queries, the embedded store, remote endpoints and push
+
+<!-- Generated by `consortia-kg query --list --format markdown > docs/queries.md` from
+     src/consortia_kg/queries.py and the headers of queries/*.rq: do not edit by hand.
+     tests/test_queries.py fails when this page is out of date. -->
+
+## Asking questions
+
+```bash
+consortia-kg query --list                                   # every named query
+consortia-kg query working-groups --param consortium=ga4gh  # a named query (queries/NAME.rq)
+consortia-kg query my-question.rq -p year:integer=2013      # a query file
+consortia-kg query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+consortia-kg query stale-consortia -f csv -o stale.csv      # table | csv | tsv | json | xml
+consortia-kg query consortium-profile -p consortium=ga4gh -f jsonld   # turtle | jsonld | ntriples
+consortia-kg query working-groups --endpoint http://127.0.0.1:7878/query
+consortia-kg query working-groups -p consortium=ga4gh --print-query   # the SPARQL sent
+```
+
+- **stdout carries the rows only** (or the RDF of a CONSTRUCT); the row count, timings and
+  progress go to stderr (`-q` silences them). `table` aligns columns for a terminal, shortens
+  IRIs with prefixes (`consortium:ga4gh`, `ckg:status-active`) and cuts values past 60
+  characters; `csv`, `tsv`, `json` and `xml` are the SPARQL 1.1 result formats, complete.
+- **Parameters** are SPARQL variables of the same name, declared in the query's header with a
+  type. They are bound as RDF terms, never pasted into the query: a `VALUES` block, with each
+  term written by pyoxigraph (IRIs checked, literals escaped), opens the query's WHERE group.
+  A value of the wrong type is refused before anything runs (exit 2), with what to write
+  instead. A parameter left out, with no default, stays unbound: the query lists every value.
+  A query without a header takes any `--param NAME=VALUE` (a string) or
+  `--param NAME:TYPE=VALUE`.
+- **Errors**: a syntax error names the file, line and column and shows the line; an unknown
+  query name suggests the closest ones. Exit status: 0 answered, 2 a usage, input or server
+  error (no traceback).
+
+Parameter types:
+
+{PARAM_TYPES_TABLE}
+
+## The embedded store
+
+`consortia-kg build` writes the dumps and fills `dist/store/` (beside them): a persistent
+[pyoxigraph](https://pyoxigraph.readthedocs.io/) store holding one named graph per record,
+with `dist/store/meta.json` saying which version of the data it holds. `query` uses it, and on
+a fresh clone (or after the records changed) builds what it needs first, with progress on
+stderr; it is reused while the records' content, the base IRI and the code that builds the graph
+are unchanged (a hash of the record files decides without parsing them), so the second query
+starts at once. A refill is written to a new folder and swapped in, so a reader never sees a
+half-filled store. `--store DIR` and `--data DIR` choose other folders.
+
+Queries see the union of all record graphs as their default graph, so they need no `GRAPH`
+clause; `GRAPH ?g { … }` still reaches each record's own graph (with its provenance:
+`ckg:contentHash`, `ckg:recordFile`, `prov:wasDerivedFrom`, `dcterms:subject`). A node shared by
+records (a role, a disease, an organisation's `ckg:MemberOrganization` type) is stated in each
+record's graph, and the union is a bag: the named queries use `DISTINCT` or `COUNT(DISTINCT …)`.
+
+From Python (a notebook):
+
+```python
+from consortia_kg.api import open_graph
+
+kg = open_graph()                          # data/ -> dist/store, built when needed
+rows = kg.query("working-groups", consortium="ga4gh")
+rows.records()                             # [{"consortium": "https://…", "name": "Cloud", …}]
+rows.to_dataframe()                        # needs pandas: pip install -e '.[pandas]'
+kg.sparql("SELECT ?s WHERE { ?s a ?type }", type="…")
+open_graph(endpoint="http://127.0.0.1:7878/query").query("dataset-summary")
+```
+
+## Remote endpoints
+
+`--endpoint URL` sends the same query (parameters bound the same way) to any SPARQL 1.1
+endpoint through SPARQLWrapper (POST, with a `consortia-kg/VERSION` User-Agent and a timeout,
+`--timeout`, 30 s by default) and prints the same rows in the same formats. Failures are
+explained without a traceback: unreachable host or refused connection, an HTTP 4xx or 5xx with
+the server's own message, no answer within the timeout. Credentials, when the endpoint needs
+them, come from `$CONSORTIA_KG_USER` and `$CONSORTIA_KG_PASSWORD` or from `~/.netrc` (or
+`$NETRC`) for the endpoint's host, never from the command line; `$CONSORTIA_KG_HTTP_AUTH=digest`
+switches queries from Basic to Digest authentication.
+
+The named queries use no `GRAPH` clause, so the store must make its default graph the union of
+the named graphs:
+
+{UNION_TABLE}
+
+Tested here: Oxigraph (each named query gives the same rows remotely as embedded) and Virtuoso
+7.2 (`tests/test_endpoint.py`, skipped where `virtuoso-t` is not installed).
+
+## Pushing the graph to a triple store
+
+```bash
+consortia-kg push --endpoint http://127.0.0.1:7878/query            # graph store guessed: /store
+consortia-kg push --endpoint http://host:8890/sparql \\
+    --graph-store http://host:8890/sparql-graph-crud-auth           # Virtuoso (Digest auth)
+consortia-kg push --endpoint URL --dry-run                          # what would change
+consortia-kg push --endpoint URL --all                              # upload every graph
+```
+
+`push` builds the graph from `--data` and uses the SPARQL 1.1 Graph Store HTTP Protocol: each
+record is one named graph `{base}graph/<kind>/<slug>`, replaced with `PUT ?graph=IRI` (sent as
+Turtle) only when its `ckg:contentHash` differs from the hash the store holds, or always with
+`--all`; record graphs of records that were removed are deleted (`DELETE`). Only graphs under
+`{base}graph/` that describe themselves with `ckg:contentHash` are ever deleted. Afterwards
+every record graph's triples are counted on the server (`GROUP BY ?g`) and compared with the
+build: some stores cut uploads or results without an error (Virtuoso's `ResultSetMaxRows` and
+`MaxQueryExecutionTime`), so a difference fails the push (exit 2) and names the graphs. stdout
+lists `put GRAPH` and `delete GRAPH` lines; progress and the verification go to stderr.
+Credentials as for queries (environment or netrc); the push client answers Basic and Digest
+challenges alike.
+
+{PUSH_TABLE}
+
+## Bulk-loading the dumps
+
+For a first load of a large graph, load `dist/consortia.nq` (N-Quads keeps each record's named
+graph), then keep it current with `push`, which compares content hashes and uploads only what
+changed.
+
+- **Oxigraph**: `oxigraph load --location DB --file dist/consortia.nq`, then
+  `oxigraph serve --location DB --union-default-graph` (or `serve-read-only`).
+- **Fuseki (TDB2)**: `tdb2.tdbloader --loc DB dist/consortia.nq`, then serve `DB` with
+  `tdb2:unionDefaultGraph true`.
+- **Virtuoso**: put the file in a folder listed in `DirsAllowed`, then in `isql`:
+  `ld_dir('/path/to/dist', 'consortia.nq', 'https://w3id.org/consortia-kg/');
+  rdf_loader_run(); checkpoint;` (the graph argument only applies to triples without one).
+- **GraphDB**: `importrdf preload -i REPOSITORY dist/consortia.nq` (or the Workbench's Import).
+- **Amazon Neptune**: copy `dist/consortia.nq` to S3 and start the bulk loader
+  (`POST https://CLUSTER:8182/loader` with `"format": "nquads"`).
+"""
+
+
+def render_queries_page(queries: Iterable[NamedQuery] | None = None) -> str:
+    """Return docs/queries.md: the guide, then every named query with its parameters."""
+    queries = list(list_queries() if queries is None else queries)
+    out = [
+        _GUIDE.replace("{PARAM_TYPES_TABLE}", _markdown_table(_PARAM_TYPES_TABLE))
+        .replace("{UNION_TABLE}", _markdown_table(_UNION_TABLE))
+        .replace("{PUSH_TABLE}", _markdown_table(_PUSH_TABLE)),
+        "## The named queries",
+        "",
+        "| query | form | what it answers |",
+        "| --- | --- | --- |",
+    ]
+    for q in queries:
+        out.append(f"| [`{q.name}`](#{q.name}) | {q.form} | {q.title} |")
+    for q in queries:
+        out += ["", f"### {q.name}", "", f"**{q.title}.** {q.description}", ""]
+        if q.params:
+            out += ["| parameter | type | default | meaning |", "| --- | --- | --- | --- |"]
+            for p in q.params:
+                if p.default is not None:
+                    default = f"`{p.default}`"
+                else:
+                    default = "required" if p.required else "(unbound: every value)"
+                out.append(f"| `{p.name}` | {p.describe_type()} | {default} | {p.doc} |")
+        else:
+            out.append("No parameters.")
+        out += ["", "```bash", *q.examples, "```"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,459 @@
+"""The embedded store and query results: one ``execute()`` whether the graph is local or remote.
+
+The store is a persistent pyoxigraph (RocksDB) store on disk, by default ``dist/store`` beside
+the dumps, laid out as::
+
+    dist/store/meta.json     what it holds: the data's version, base IRI, builder and counts
+    dist/store/oxigraph/     the Oxigraph database, one named graph per record
+
+It is filled from the built quads (by ``build``, or by ``query`` when it is missing or stale)
+into a fresh folder that then replaces the old one, so a reader never sees a half-filled store;
+it is opened read-only for queries. It is reused while the data's version
+(``BuiltGraph.version``, a hash of every record's bytes), the base IRI and the code that builds
+the graph are unchanged. Queries see the union of all record graphs as their default graph.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from consortia_kg.atomic import write_atomic
+from consortia_kg.build import BuiltGraph
+from consortia_kg.errors import InputError
+from consortia_kg.paths import DEFAULT_OUTPUT_DIR
+
+__all__ = [
+    "DEFAULT_STORE_DIR",
+    "RESULT_FORMATS",
+    "STORE_DIRNAME",
+    "AskResult",
+    "EmbeddedStore",
+    "GraphResult",
+    "QueryResult",
+    "QuerySyntaxError",
+    "QueryTarget",
+    "ResultFormat",
+    "SelectResult",
+    "StoreMeta",
+    "builder_fingerprint",
+    "data_fingerprint",
+    "fill_store",
+    "read_meta",
+    "record_fingerprint",
+    "result_format",
+]
+
+#: The store's folder inside the output folder of ``build``.
+STORE_DIRNAME = "store"
+DEFAULT_STORE_DIR = DEFAULT_OUTPUT_DIR / STORE_DIRNAME
+#: Bumped when the store's layout changes, so an old store is refilled.
+_LAYOUT = 1
+_META = "meta.json"
+_DB = "oxigraph"
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """An output format of ``query``: CLI name, media type, extension, and the forms it fits."""
+
+    name: str
+    media_type: str
+    extension: str
+    forms: tuple[str, ...]
+
+
+_SOLUTIONS = ("SELECT", "ASK")
+_GRAPHS = ("CONSTRUCT", "DESCRIBE")
+
+#: Every output format, in the order ``--format`` lists them.
+RESULT_FORMATS: tuple[ResultFormat, ...] = (
+    ResultFormat("table", "text/plain", "txt", _SOLUTIONS),
+    ResultFormat("csv", "text/csv", "csv", _SOLUTIONS),
+    ResultFormat("tsv", "text/tab-separated-values", "tsv", _SOLUTIONS),
+    ResultFormat("json", "application/sparql-results+json", "srj", _SOLUTIONS),
+    ResultFormat("xml", "application/sparql-results+xml", "srx", _SOLUTIONS),
+    ResultFormat("turtle", "text/turtle", "ttl", _GRAPHS),
+    ResultFormat("jsonld", "application/ld+json", "jsonld", _GRAPHS),
+    ResultFormat("ntriples", "application/n-triples", "nt", _GRAPHS),
+)
+
+
+def result_format(name_or_extension: str) -> ResultFormat:
+    """Find an output format by name or file extension; raise ``KeyError`` if unknown."""
+    key = name_or_extension.lower().lstrip(".")
+    aliases = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "ttl": "turtle"}
+    key = aliases.get(key, key)
+    for fmt in RESULT_FORMATS:
+        if key in (fmt.name, fmt.extension):
+            return fmt
+    raise KeyError(name_or_extension)
+
+
+_OX_RESULTS = {
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+}
+
+
+class QuerySyntaxError(InputError):
+    """A query that does not parse: the message names the line and column."""
+
+
+def _bytes(data: bytes | None) -> bytes:
+    """Return what a pyoxigraph serializer wrote (it writes bytes when given no output)."""
+    if data is None:
+        raise TypeError("the serializer wrote to an output instead of returning bytes")
+    return data
+
+
+def _short(term: Any, prefixes: Sequence[tuple[str, str]]) -> str:
+    if isinstance(term, ox.NamedNode):
+        for prefix, ns in prefixes:
+            if term.value.startswith(ns) and len(term.value) > len(ns):
+                return f"{prefix}:{term.value[len(ns) :]}"
+        return term.value
+    if isinstance(term, ox.Literal):
+        return term.value
+    return str(term)
+
+
+@dataclass
+class SelectResult:
+    """The solutions of a SELECT query, kept as SPARQL JSON results (the exchange form)."""
+
+    payload: bytes
+    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
+    _variables: list[str] | None = field(default=None, repr=False)
+    form: str = "SELECT"
+
+    def _parse(self) -> None:
+        solutions = self._solutions()
+        self._variables = [v.value for v in solutions.variables]
+        self._rows = [
+            {name: solution[name] for name in self._variables if solution[name] is not None}
+            for solution in solutions
+        ]
+
+    def _solutions(self) -> ox.QuerySolutions:
+        solutions = ox.parse_query_results(self.payload, format=ox.QueryResultsFormat.JSON)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise TypeError("a SELECT result holds solutions, not a boolean")
+        return solutions
+
+    @property
+    def variables(self) -> list[str]:
+        """Return the projected variables, in query order."""
+        if self._variables is None:
+            self._parse()
+        assert self._variables is not None
+        return self._variables
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Return each solution as variable name → pyoxigraph term (unbound ones left out)."""
+        if self._rows is None:
+            self._parse()
+        assert self._rows is not None
+        return self._rows
+
+    def serialize(self, fmt: str, prefixes: Sequence[tuple[str, str]] = ()) -> bytes:
+        """Write the solutions as table, csv, tsv, json or xml."""
+        if fmt == "table":
+            return format_table(self.variables, self.rows, prefixes).encode()
+        return _bytes(self._solutions().serialize(format=_OX_RESULTS[fmt]))
+
+
+@dataclass
+class AskResult:
+    """The answer of an ASK query."""
+
+    value: bool
+    form: str = "ASK"
+
+    @property
+    def variables(self) -> list[str]:
+        """Return the single column the table shows."""
+        return ["ask"]
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """Return one row holding the boolean."""
+        boolean = ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")
+        return [{"ask": ox.Literal("true" if self.value else "false", datatype=boolean)}]
+
+    def serialize(self, fmt: str, prefixes: Sequence[tuple[str, str]] = ()) -> bytes:
+        """Write the answer: ``true``/``false`` for table, csv and tsv; the standard forms else."""
+        if fmt in ("table", "csv", "tsv"):
+            return b"true\n" if self.value else b"false\n"
+        doc = json.dumps({"head": {}, "boolean": self.value}).encode()
+        answer = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
+        return _bytes(answer.serialize(format=_OX_RESULTS[fmt]))
+
+
+@dataclass
+class GraphResult:
+    """The triples of a CONSTRUCT or DESCRIBE query."""
+
+    triples: list[ox.Triple]
+    form: str = "CONSTRUCT"
+
+    def serialize(self, fmt: str, base: str) -> bytes:
+        """Write the triples as sorted Turtle, JSON-LD or N-Triples (as the dumps are)."""
+        from consortia_kg.export import serialize_jsonld, serialize_ntriples, serialize_turtle
+
+        blank = any(
+            isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+            for t in self.triples
+        )
+        if fmt == "ntriples":
+            return serialize_ntriples(self.triples)
+        if blank:  # the dump writers only know named nodes: let pyoxigraph write blank nodes
+            ox_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
+            return _bytes(ox.serialize(self.triples, format=ox_format))
+        if fmt == "turtle":
+            return serialize_turtle(self.triples, base)
+        return serialize_jsonld(self.triples, base)
+
+
+QueryResult = SelectResult | AskResult | GraphResult
+
+
+def format_table(
+    variables: Sequence[str], rows: Sequence[dict[str, Any]], prefixes: Sequence[tuple[str, str]]
+) -> str:
+    """Align solutions in columns for a terminal; IRIs shortened, long values cut at 60."""
+
+    def cell(term: Any) -> str:
+        if term is None:
+            return ""
+        text = " ".join(_short(term, prefixes).split())
+        return text if len(text) <= 60 else text[:59] + "…"
+
+    table = [list(variables)] + [[cell(row.get(v)) for v in variables] for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(len(variables))]
+    lines = []
+    for index, line in enumerate(table):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+class QueryTarget(Protocol):
+    """Anything a query can run against: the embedded store or a remote endpoint."""
+
+    def execute(self, text: str, where: str = "query") -> QueryResult:
+        """Run a SPARQL query and return its result; ``where`` names it in error messages."""
+
+
+def syntax_error(exc: SyntaxError, text: str, where: str = "query") -> QuerySyntaxError:
+    """Turn pyoxigraph's ``error at L:C: …`` into a message that shows the line and a caret."""
+    import re
+
+    message = str(exc)
+    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    if not match:
+        return QuerySyntaxError(f"{where}: SPARQL syntax error: {message}")
+    line, column, what = int(match[1]), int(match[2]), " ".join(match[3].split())
+    lines = text.splitlines() or [""]
+    shown = lines[line - 1] if 0 < line <= len(lines) else ""
+    hint = "see https://www.w3.org/TR/sparql11-query/#grammar"
+    if "Prefix not found" in what:
+        prefix = re.search(r"([A-Za-z][\w.-]*)?:[^\s]*\s*$", shown[: column - 1])
+        name = (prefix[1] or "") if prefix else ""
+        what = f"the prefix {name}: is not declared"
+        hint = f"add PREFIX {name}: <…> before the query (see the named queries for ours)"
+    else:
+        expected = re.match(r"expected one of (.*)", what)
+        if expected and len(expected[1].split(", ")) > 8:
+            options = expected[1].split(", ")
+            what = f"expected one of {', '.join(options[:8])}, … ({len(options)} in all)"
+    caret = " " * (max(column, 1) - 1) + "^"
+    return QuerySyntaxError(
+        f"{where}:{line}:{column}: SPARQL syntax error: {what}\n    {shown}\n    {caret}",
+        hint=hint,
+    )
+
+
+class EmbeddedStore:
+    """A pyoxigraph store whose default graph is the union of every record graph."""
+
+    def __init__(self, store: ox.Store, meta: StoreMeta | None = None) -> None:
+        self.store, self.meta = store, meta
+
+    @classmethod
+    def in_memory(cls, built: BuiltGraph) -> EmbeddedStore:
+        """Load a built graph into a store in memory (no disk)."""
+        store = ox.Store()
+        store.bulk_extend(built.quads)
+        return cls(store)
+
+    @classmethod
+    def open(cls, store_dir: Path) -> EmbeddedStore:
+        """Open a filled store read-only."""
+        meta = read_meta(store_dir)
+        if meta is None:
+            raise InputError(
+                f"{store_dir} holds no filled store", hint="run consortia-kg build first"
+            )
+        try:
+            store = ox.Store.read_only(str(store_dir / _DB))
+        except OSError as exc:
+            raise InputError(
+                f"cannot open the store in {store_dir}: {exc}",
+                hint=f"delete {store_dir} and run the command again to refill it",
+            ) from None
+        return cls(store, meta)
+
+    def execute(self, text: str, where: str = "query") -> QueryResult:
+        """Run a query; a syntax error names its line and column."""
+        try:
+            result = self.store.query(text, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            raise syntax_error(exc, text, where) from None
+        if isinstance(result, ox.QuerySolutions):
+            return SelectResult(_bytes(result.serialize(format=ox.QueryResultsFormat.JSON)))
+        if isinstance(result, ox.QueryBoolean):
+            return AskResult(bool(result))
+        from consortia_kg.queries import query_form
+
+        return GraphResult(list(result), form=query_form(text))
+
+
+# --- the store on disk -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StoreMeta:
+    """What a store on disk holds; written once it is completely filled."""
+
+    version: str
+    base: str
+    builder: str
+    quads: int
+    graphs: int
+    #: a quick hash of the record files' bytes, set once a load has shown they give ``version``
+    fingerprint: str = ""
+    layout: int = _LAYOUT
+
+
+def read_meta(store_dir: Path) -> StoreMeta | None:
+    """Return the store's description, or None when there is no complete store."""
+    try:
+        raw = json.loads((store_dir / _META).read_text(encoding="utf-8"))
+        meta = StoreMeta(**raw)
+    except (OSError, ValueError, TypeError):
+        return None
+    if meta.layout != _LAYOUT or not (store_dir / _DB).is_dir():
+        return None
+    return meta
+
+
+def write_meta(store_dir: Path, meta: StoreMeta) -> None:
+    """Replace the store's description atomically."""
+    write_atomic(store_dir / _META, (json.dumps(asdict(meta), indent=1) + "\n").encode())
+
+
+def builder_fingerprint() -> str:
+    """Hash the code that turns records into quads: a changed builder means a refill."""
+    from consortia_kg import __version__, build, records, vocab
+
+    h = hashlib.sha256(__version__.encode())
+    for module in (build, records, vocab):
+        h.update(Path(str(module.__file__)).read_bytes())
+    return h.hexdigest()
+
+
+def data_fingerprint(data_dir: Path, base: str) -> str:
+    """Hash every record file's path and bytes, without parsing them (fast: no YAML)."""
+    from consortia_kg.records import KINDS
+
+    h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n".encode())
+    for folder, _ in KINDS.values():
+        for path in sorted((data_dir / folder).glob("*.yaml")):
+            if path.name.startswith("."):
+                continue
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            h.update(f"{folder}/{path.name}\0{digest}\n".encode())
+    return h.hexdigest()
+
+
+def record_fingerprint(store_dir: Path, fingerprint: str) -> None:
+    """Remember that the record files with ``fingerprint`` give the version the store holds."""
+    meta = read_meta(store_dir)
+    if meta is not None and meta.fingerprint != fingerprint:
+        write_meta(store_dir, StoreMeta(**{**asdict(meta), "fingerprint": fingerprint}))
+
+
+@contextlib.contextmanager
+def _lock(store_dir: Path) -> Iterator[None]:
+    """Let one process at a time refill a store (where the platform has ``fcntl``)."""
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: last writer wins
+        yield
+        return
+    with open(store_dir.parent / f".{store_dir.name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def fill_store(built: BuiltGraph, store_dir: Path, fingerprint: str = "") -> StoreMeta:
+    """Load the built quads into a new store and put it in place of ``store_dir``."""
+    graphs = {q.graph_name for q in built.quads}
+    meta = StoreMeta(
+        version=built.version,
+        base=built.base,
+        builder=builder_fingerprint(),
+        quads=len(set(built.quads)),
+        graphs=len(graphs),
+        fingerprint=fingerprint,
+    )
+    with _lock(store_dir):
+        fresh = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.new-", dir=store_dir.parent))
+        try:
+            store = ox.Store(str(fresh / _DB))
+            store.bulk_extend(built.quads)
+            store.flush()
+            del store  # closes the database before the folder moves
+            write_meta(fresh, meta)
+            old = store_dir.parent / f".{store_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
+            if store_dir.exists():
+                os.replace(store_dir, old)
+            os.replace(fresh, store_dir)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+    return meta
+
+
+def is_current(meta: StoreMeta | None, version: str, base: str) -> bool:
+    """Return True when ``meta`` describes a store of this data version, base and builder."""
+    return (
+        meta is not None
+        and meta.version == version
+        and meta.base == base
+        and meta.builder == builder_fingerprint()
+    )

@@ -1,0 +1,224 @@
+"""The embedded store: filled by `build`, built on demand by `query`, reused while data is unchanged."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from consortia_kg.api import prepare_store
+from consortia_kg.cli import main
+from consortia_kg.errors import InputError
+from consortia_kg.pipeline import load_and_build
+from consortia_kg.store import (
+    EmbeddedStore,
+    SelectResult,
+    data_fingerprint,
+    fill_store,
+    read_meta,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "data"
+GKS = "Genomic Knowledge Standards"
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def _count(store: EmbeddedStore, where: str = "{ ?s ?p ?o }") -> int:
+    result = store.execute(f"SELECT (COUNT(*) AS ?n) WHERE {where}")
+    assert isinstance(result, SelectResult)
+    return int(result.rows[0]["n"].value)
+
+
+def _group_names(store: EmbeddedStore) -> set[str]:
+    result = store.execute(
+        "PREFIX ckg: <https://w3id.org/consortia-kg/ontology#>\n"
+        "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+        "SELECT ?name WHERE { ?g a ckg:WorkingGroup ; rdfs:label ?name }"
+    )
+    assert isinstance(result, SelectResult)
+    return {row["name"].value for row in result.rows}
+
+
+def test_build_fills_the_store_beside_the_dumps(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "store: " in result.stderr
+    run = load_and_build(data)
+    assert run.built is not None
+    meta = read_meta(out / "store")
+    assert meta is not None
+    assert meta.version == run.built.version
+    assert meta.base == "https://w3id.org/consortia-kg/"
+    assert meta.graphs == len(run.built.graphs) == 18
+    store = EmbeddedStore.open(out / "store")
+    distinct = {(q.subject, q.predicate, q.object, q.graph_name) for q in run.built.quads}
+    assert _count(store, "{ GRAPH ?g { ?s ?p ?o } }") == len(distinct) == meta.quads
+    assert len(list(store.store.named_graphs())) == 18
+    # the dumps stay as they were: the store is a folder of its own
+    assert "store" not in (out / "SHA256SUMS").read_text()
+
+
+def test_queries_without_graph_see_every_record_graph(data: Path, tmp_path: Path) -> None:
+    store = prepare_store(data, tmp_path / "store")
+    assert _count(store, "{ GRAPH ?g { ?s ?p ?o } }") > 0
+    graphs_in_union = store.execute(
+        "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g <https://w3id.org/consortia-kg/ontology#contentHash> ?h }"
+    )
+    assert isinstance(graphs_in_union, SelectResult)
+    assert graphs_in_union.rows[0]["n"].value == "18"
+    assert _group_names(store) >= {GKS}
+
+
+def test_fresh_store_is_built_with_progress_then_reused(data: Path, tmp_path: Path) -> None:
+    lines: list[str] = []
+    store_dir = tmp_path / "store"
+    prepare_store(data, store_dir, progress=lines.append)
+    assert lines[0].startswith(f"store: no store in {store_dir} yet")
+    assert any(line.startswith("build: ") for line in lines)
+    assert lines[-1].startswith("store: ") and " quads in 18 graphs into " in lines[-1]
+    inode = (store_dir / "oxigraph").stat().st_ino
+    again: list[str] = []
+    store = prepare_store(data, store_dir, progress=again.append)
+    assert again == []  # nothing loaded, parsed or filled
+    assert (store_dir / "oxigraph").stat().st_ino == inode
+    assert GKS in _group_names(store)
+
+
+def test_store_filled_by_build_is_reused_by_query(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    CliRunner().invoke(main, ["build", "--data", str(data), "-o", str(out), "-q"])
+    inode = (out / "store" / "oxigraph").stat().st_ino
+    lines: list[str] = []
+    prepare_store(data, out / "store", progress=lines.append)
+    assert lines[-1] == "store: the records' content is unchanged; reusing the store"
+    assert (out / "store" / "oxigraph").stat().st_ino == inode
+    meta = read_meta(out / "store")
+    assert meta is not None and meta.fingerprint == data_fingerprint(data, meta.base)
+    quiet: list[str] = []
+    prepare_store(data, out / "store", progress=quiet.append)
+    assert quiet == []
+
+
+def test_changed_record_refills_the_store(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    assert GKS in _group_names(prepare_store(data, store_dir))
+    before = read_meta(store_dir)
+    record = data / "consortia" / "ga4gh.yaml"
+    record.write_text(record.read_text().replace(GKS, "Genomic Knowledge Standards Group"))
+    lines: list[str] = []
+    store = prepare_store(data, store_dir, progress=lines.append)
+    assert "Genomic Knowledge Standards Group" in _group_names(store)
+    after = read_meta(store_dir)
+    assert before is not None and after is not None and after.version != before.version
+    assert any(" graphs into " in line for line in lines)
+
+
+def test_rewriting_the_same_bytes_does_not_refill(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    prepare_store(data, store_dir)
+    inode = (store_dir / "oxigraph").stat().st_ino
+    record = data / "organisations" / "uk-ac-ebi.yaml"
+    content = record.read_bytes()
+    record.unlink()
+    record.write_bytes(content)
+    lines: list[str] = []
+    prepare_store(data, store_dir, progress=lines.append)
+    assert lines == []
+    assert (store_dir / "oxigraph").stat().st_ino == inode
+
+
+def test_another_base_iri_refills_the_store(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    prepare_store(data, store_dir)
+    store = prepare_store(data, store_dir, "https://example.org/kg/")
+    meta = read_meta(store_dir)
+    assert meta is not None and meta.base == "https://example.org/kg/"
+    assert _count(store, "{ <https://example.org/kg/consortium/ga4gh> ?p ?o }") > 0
+    assert _count(store, "{ <https://w3id.org/consortia-kg/consortium/ga4gh> ?p ?o }") == 0
+
+
+def test_broken_record_is_refused_and_the_store_kept(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    prepare_store(data, store_dir)
+    version = read_meta(store_dir)
+    record = data / "consortia" / "ga4gh.yaml"
+    record.write_text(record.read_text().replace('status: "active"', 'status: "alive"'))
+    with pytest.raises(InputError, match="record errors stop the build") as info:
+        prepare_store(data, store_dir)
+    assert "consortia-kg validate" in str(info.value)
+    assert "ga4gh.yaml" in str(info.value)
+    assert read_meta(store_dir) == version
+
+
+def test_incomplete_store_is_refilled(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    prepare_store(data, store_dir)
+    shutil.rmtree(store_dir / "oxigraph")
+    assert read_meta(store_dir) is None
+    lines: list[str] = []
+    store = prepare_store(data, store_dir, progress=lines.append)
+    assert lines[0].startswith("store: no store in")
+    assert GKS in _group_names(store)
+    (store_dir / "meta.json").write_text("{not json")
+    assert read_meta(store_dir) is None
+
+
+def test_fill_replaces_the_folder_whole(data: Path, tmp_path: Path) -> None:
+    run = load_and_build(data)
+    assert run.built is not None
+    store_dir = tmp_path / "store"
+    fill_store(run.built, store_dir)
+    (store_dir / "stray").write_text("left by someone")
+    meta = fill_store(run.built, store_dir)
+    assert sorted(os.listdir(store_dir)) == ["meta.json", "oxigraph"]
+    assert json.loads((store_dir / "meta.json").read_text())["quads"] == meta.quads
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".store.")] == [".store.lock"]
+
+
+def test_two_readers_share_the_store(data: Path, tmp_path: Path) -> None:
+    store_dir = tmp_path / "store"
+    first = prepare_store(data, store_dir)
+    second = EmbeddedStore.open(store_dir)
+    assert _count(first) == _count(second) > 0
+
+
+def test_open_without_store_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="holds no filled store"):
+        EmbeddedStore.open(tmp_path / "nothing")
+
+
+def test_query_on_a_fresh_clone_builds_then_is_quiet(data: Path, tmp_path: Path) -> None:
+    """The CLI on a folder with no store: progress on stderr the first time, none the second."""
+    store_dir = tmp_path / "dist" / "store"
+    args = ["query", "working-groups", "--data", str(data), "--store", str(store_dir), "-f", "csv"]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert "store: no store in" in first.stderr
+    assert len(first.stdout.splitlines()) == 1 + 8
+    second = CliRunner().invoke(main, args)
+    assert second.exit_code == 0
+    assert second.stdout == first.stdout
+    assert "store:" not in second.stderr and "load:" not in second.stderr
+    assert second.stderr.startswith("working-groups: 8 rows in ")
+
+
+def test_in_memory_store_answers_like_the_disk_store(data: Path, tmp_path: Path) -> None:
+    run = load_and_build(data)
+    assert run.built is not None
+    memory = EmbeddedStore.in_memory(run.built)
+    disk = prepare_store(data, tmp_path / "store")
+    assert _group_names(memory) == _group_names(disk)
+    assert isinstance(memory.store, ox.Store)
