@@ -81,7 +81,12 @@ def write_organisation(out: Path, index: int, rng: random.Random) -> str:
 
 
 def write_consortium(  # noqa: PLR0915
-    out: Path, index: int, pool: list[str], rng: random.Random, defect: str | None
+    out: Path,
+    index: int,
+    pool: list[str],
+    rng: random.Random,
+    defect: str | None,
+    max_members: int = 200,
 ) -> None:
     """One consortium record, maybe with one known defect."""
     slug = f"consortium-{index:06d}"
@@ -143,7 +148,7 @@ def write_consortium(  # noqa: PLR0915
     hosts = rng.sample(pool, rng.randint(1, 3))
     lines += [f"  - organisation: {host}" for host in hosts]
     lines.append("members:")
-    members = rng.sample(pool, min(len(pool), rng.randint(10, 200)))
+    members = rng.sample(pool, min(len(pool), rng.randint(min(10, max_members), max_members)))
     for position, member in enumerate(members):
         start = rng.randint(launched, 2016)
         if defect == "unknown-member" and position == 0:
@@ -172,7 +177,13 @@ def write_consortium(  # noqa: PLR0915
     (out / "consortia" / f"{slug}.yaml").write_text("\n".join(lines) + "\n")
 
 
-def generate(n: int, out: Path, seed: int = 20261123) -> dict[str, str]:
+def generate(
+    n: int,
+    out: Path,
+    seed: int = 20261123,
+    defect_rate: float = 0.01,
+    max_members: int = 200,
+) -> dict[str, str]:
     """Write N consortia into ``out``; return the consortia that carry a defect, by slug."""
     rng = random.Random(seed)
     for folder in ("consortia", "organisations"):
@@ -182,10 +193,10 @@ def generate(n: int, out: Path, seed: int = 20261123) -> dict[str, str]:
     defects: dict[str, str] = {}
     names = sorted(DEFECTS)
     for index in range(n):
-        defect = names[len(defects) % len(names)] if rng.random() < 0.01 else None
+        defect = names[len(defects) % len(names)] if rng.random() < defect_rate else None
         if defect:
             defects[f"consortium-{index:06d}"] = defect
-        write_consortium(out, index, pool, rng, defect)
+        write_consortium(out, index, pool, rng, defect, max_members)
     return defects
 
 

@@ -28,7 +28,7 @@ PAGE = ROOT.parent / "shared" / "data" / "consortia-pedia-ga4gh.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pages"
 
 #: Keys of data/consortia/ga4gh.yaml that come from the GA4GH registry dump, not from the page.
-FROM_REGISTRY = {"acronym", "homepage", "working_groups", "implementations"}
+FROM_REGISTRY = {"acronym", "homepage", "working_groups", "standards", "implementations"}
 
 
 def _data(tmp_path: Path) -> Path:
@@ -204,6 +204,19 @@ def test_missing_sections_are_warnings_not_failures(tmp_path: Path) -> None:
     assert "patient_engagement" not in record and "data_sharing" not in record
     assert record["history"].startswith("The Global Alliance’s origin")
     assert _errors(data) == []
+
+
+def test_boilerplate_under_a_heading_is_left_out_and_the_section_is_kept() -> None:
+    # found by test_mutated_real_pages_never_crash_nor_lose_a_sentence: the catalogue's
+    # "living resource" line right under "Patient Engagement", in one paragraph with the
+    # section's text, made the importer drop the whole paragraph (the section's only text)
+    footer = next(line for line in _LINES if line.startswith(_BOILERPLATE[0]))
+    shape = REAL.replace("Patient Engagement\n\n", f"Patient Engagement\n{footer}\n", 1)
+    assert shape != REAL
+    record = parse_page(shape, "page.txt").record
+    assert record == parse_page(REAL, "page.txt").record
+    assert record["patient_engagement"].startswith("Participant-centric consent is a core value")
+    assert "Consortia-pedia" not in "\n".join(_strings(record))
 
 
 # --- bad input ----------------------------------------------------------------------------------

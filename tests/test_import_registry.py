@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import shutil
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from consortia_kg.cli import main
 from consortia_kg.errors import Severity
+from consortia_kg.importers.ga4gh_registry import COLUMNS
 from consortia_kg.pipeline import validate_data
 from consortia_kg.recordwriter import read_record_text
 
@@ -43,6 +46,23 @@ def _errors(data: Path) -> list[str]:
             if p.severity == Severity.VIOLATION]  # fmt: skip
 
 
+#: Implementation keys the hand-written organisation records do not have (the registry's
+#: implementation columns that had no record key when they were written).
+DETAILS = ("software_version", "environment", "curie_prefix", "created", "updated")
+TIMES = "GA4GH registry implementation timestamps (`created` and `updated` keep the date): "
+
+
+def _without_details(record: dict[str, Any]) -> dict[str, Any]:
+    out = dict(record)
+    if "implementations" in record:
+        out["implementations"] = [
+            {k: v for k, v in impl.items() if k not in DETAILS}
+            for impl in record["implementations"]
+        ]
+    out["notes"] = [n for n in record["notes"] if not n.startswith(TIMES)]
+    return out
+
+
 def test_the_dump_reproduces_the_organisation_records(tmp_path: Path) -> None:
     data = _data(tmp_path)
     hand = {p.stem: _read(p, "organisation") for p in (data / "organisations").glob("*.yaml")}
@@ -52,35 +72,79 @@ def test_the_dump_reproduces_the_organisation_records(tmp_path: Path) -> None:
     made = {p.stem: _read(p, "organisation") for p in (data / "organisations").glob("*.yaml")}
     assert sorted(made) == sorted(hand)
     for slug, record in made.items():
-        # the same facts; the importer adds one note with the implementation columns that have
-        # no record key yet (software version, environment, times, CURIE prefix)
-        extra = [n for n in record["notes"] if n not in hand[slug]["notes"]]
-        assert {**record, "notes": hand[slug]["notes"]} == hand[slug], slug
-        assert all(n.startswith("GA4GH registry implementation details") for n in extra)
-    assert "com.dnastack.wes.demo: software version 1.0.0, environment demo" in " ".join(
-        made["com-dnastack"]["notes"]
+        # the same facts, plus the implementation columns that now have record keys
+        assert _without_details(record) == hand[slug], slug
+    wes = next(
+        i for i in made["com-dnastack"]["implementations"] if i["id"] == "com-dnastack-wes-demo"
     )
+    assert {k: wes[k] for k in DETAILS if k in wes} == {
+        "software_version": "1.0.0", "environment": "demo",
+        "created": "2020-09-14", "updated": "2020-09-14",
+    }  # fmt: skip
+    (drs,) = made["gov-nih-nhlbi-biodatacatalyst"]["implementations"]
+    assert (drs["curie_prefix"], drs["software_version"]) == ("dg.4503", "2.12.0")
+    # the time of day has no record key: the timestamps are kept verbatim, in one note
+    assert made["com-dnastack"]["notes"][1] == TIMES + (
+        "com.dnastack.wes.demo: created_at 2020-09-14 18:45:21+00, updated_at 2020-09-14 "
+        "18:45:21+00; com.dnastack.search: created_at 2020-09-14 18:41:09+00, updated_at "
+        "2020-09-14 18:41:09+00"
+    )
+    assert "(no record key yet)" not in "".join(str(r) for r in made.values())
     assert "mailto:" not in "".join(p.read_text() for p in (data / "organisations").iterdir())
     assert _errors(data) == []
 
 
-def test_the_dump_into_the_real_data_adds_standards_and_is_idempotent(tmp_path: Path) -> None:
+def _blocks(text: str) -> dict[str, str]:
+    """The text of each top-level key of a record file, with the comments above it."""
+    parts = re.split(r"(?m)^(?=(?:#.*\n)*[a-z_]+:)", text)
+    return {m.group(1): p for p in parts if (m := re.search(r"(?m)^([a-z_]+):", p))}
+
+
+def _changed_old_lines(diff: str) -> list[int]:
+    """The lines of the old file a unified diff removes, or inserts before."""
+    changed, line = [], 0
+    for text in diff.splitlines():
+        hunk = re.match(r"@@ -(\d+)", text)
+        if hunk:
+            line = int(hunk.group(1))
+        elif text.startswith(("---", "+++")):
+            continue
+        elif text.startswith("-"):
+            changed.append(line)
+            line += 1
+        elif text.startswith("+"):
+            changed.append(line)
+        else:
+            line += 1
+    return changed
+
+
+def test_the_dump_into_the_real_data_changes_no_standard_and_no_comment(tmp_path: Path) -> None:
     data = _data(tmp_path)
-    hand = _read(data / "consortia" / "ga4gh.yaml", "consortium")
+    path = data / "consortia" / "ga4gh.yaml"
+    hand_text = path.read_text(encoding="utf-8")
+    hand = _read(path, "consortium")
     before = _snapshot(data)
     result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data))
-    assert result.exit_code == 1  # existing records would change (new notes): --force needed
+    assert result.exit_code == 1  # existing records would change (new keys): --force needed
     assert _snapshot(data) == before
+    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--dry-run")
+    assert result.exit_code == 0
+    changed = _changed_old_lines(result.stdout[result.stdout.index(f"--- {path}\n") :])
+    lines = hand_text.splitlines()
+    standards = (lines.index("standards:") + 1, lines.index("implementations:") + 1)
+    assert changed and not [n for n in changed if standards[0] <= n < standards[1]]
     result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output
-    merged = _read(data / "consortia" / "ga4gh.yaml", "consortium")
-    for key in set(hand) - {"notes"}:
-        assert merged[key] == hand[key], key
-    standards = [n for n in merged["notes"] if n.startswith("GA4GH registry standard ")]
-    assert len(standards) == 25
-    assert any(n.startswith("GA4GH registry standard drs (no record key yet): name: Data "
-                            "Repository Service; category: API; status: Approved; work stream: "
-                            "org.ga4gh.workstream.cloud; abbreviation: DRS") for n in standards)  # fmt: skip
+    merged = _read(path, "consortium")
+    assert merged["standards"] == hand["standards"]  # what the record says is what the dump says
+    assert _without_details(merged) == hand
+    # the file changed only in the two keys whose values did, and kept every comment
+    old, new = _blocks(hand_text), _blocks(path.read_text(encoding="utf-8"))
+    assert [k for k in old if old[k] != new[k]] == ["implementations", "notes"]
+    assert [c for c in hand_text.splitlines() if c.startswith("#")] == [
+        c for c in path.read_text(encoding="utf-8").splitlines() if c.startswith("#")
+    ]
     assert not (data / "sources" / "ga4gh-registry-prd-dataset.yaml").exists()  # reused by sha256
     assert _errors(data) == []
     once = _snapshot(data)
@@ -88,6 +152,43 @@ def test_the_dump_into_the_real_data_adds_standards_and_is_idempotent(tmp_path: 
     assert result.exit_code == 0, result.output
     assert "0 new, 0 changed, 16 unchanged" in result.stderr
     assert _snapshot(data) == once
+
+
+def test_ga4gh_yaml_describes_every_standard_of_the_dump_as_sqlite_reads_it() -> None:
+    # an independent reading of the dump: SQLite runs its INSERT statements
+    db = sqlite3.connect(":memory:")
+    db.execute("ATTACH ':memory:' AS ga4gh_schema")
+    for table, columns in COLUMNS.items():
+        db.execute(f"CREATE TABLE ga4gh_schema.{table} ({', '.join(columns)})")
+    db.executescript(SQL)
+    record = _read(DATA / "consortia" / "ga4gh.yaml", "consortium")
+    groups = {g["registry_id"]: g["id"] for g in record["working_groups"]}
+    words = {"FileFormat": "file-format", "API": "api", "Schema": "schema", "Policy": "policy"}
+    expected = []
+    for row in db.execute(
+        "SELECT s.id, s.name, s.abbreviation, c.category, r.status, s.summary, s.description, "
+        "s.documentation_url, s.artifact, s.work_stream_id FROM ga4gh_schema.standard s "
+        "JOIN ga4gh_schema.standard_category c ON c.id = s.standard_category_id "
+        "JOIN ga4gh_schema.release_status r ON r.id = s.release_status_id ORDER BY s.rowid"
+    ).fetchall():
+        versions = db.execute(
+            "SELECT v.version_number, r.status, v.documentation_url "
+            "FROM ga4gh_schema.standard_version v "
+            "JOIN ga4gh_schema.release_status r ON r.id = v.release_status_id "
+            "WHERE v.standard_id = ? ORDER BY v.rowid",
+            (row[0],),
+        ).fetchall()
+        standard = dict(zip(("id", "name", "acronym", "category", "status", "summary",
+                             "description", "documentation", "artifact"), row, strict=False))  # fmt: skip
+        standard.update(category=words[row[3]], status=row[4].lower(), working_group=groups[row[9]])
+        standard["versions"] = [
+            {"id": v.replace(".", "-"), "version": v, "status": s.lower(), "documentation": d}
+            for v, s, d in versions
+        ]
+        standard["source"] = "ga4gh-registry-prd"
+        expected.append({k: v for k, v in standard.items() if v is not None})
+    assert len(expected) == 25 and sum(len(s["versions"]) for s in expected) == 30
+    assert record["standards"] == expected
 
 
 def test_an_empty_data_folder_gets_the_consortium_too(tmp_path: Path) -> None:
@@ -103,6 +204,39 @@ def test_an_empty_data_folder_gets_the_consortium_too(tmp_path: Path) -> None:
     assert [g["id"] for g in ga4gh["working_groups"]] == [
         "lsg", "discovery", "cloud", "duri", "gks", "clinpheno", "rews", "dsws",
     ]  # fmt: skip
+    assert len(ga4gh["standards"]) == 25
+    assert {s["working_group"] for s in ga4gh["standards"]} <= {"lsg", "discovery", "cloud", "duri",
+                                                                "gks", "clinpheno", "rews", "dsws"}  # fmt: skip
+    drs = next(s for s in ga4gh["standards"] if s["id"] == "drs")
+    assert (drs["acronym"], drs["category"], drs["status"], drs["working_group"]) == (
+        "DRS", "api", "approved", "cloud",
+    )  # fmt: skip
+    assert [(v["id"], v["version"]) for v in drs["versions"]] == [("1-0-0", "1.0.0"),
+                                                                  ("1-1-0", "1.1.0")]  # fmt: skip
+    problems = [p for p in validate_data(data).problems if p.severity != Severity.INFO]
+    # every implementation's standard is described: only the page's facts are missing
+    assert [p.message for p in problems] == ["the consortium has no description"]
+
+
+def test_work_streams_keep_the_slugs_of_the_record(tmp_path: Path) -> None:
+    data = _data(tmp_path)
+    path = data / "consortia" / "ga4gh.yaml"
+    # a curator named the Cloud work stream's group "cloud-ws": its standards follow
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        .replace('  - id: "cloud"\n', '  - id: "cloud-ws"\n')
+        .replace('working_group: "cloud"', 'working_group: "cloud-ws"'),
+        encoding="utf-8",
+    )
+    before = _read(path, "consortium")
+    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--force")
+    assert result.exit_code == 0, result.output
+    after = _read(path, "consortium")
+    assert [g["id"] for g in after["working_groups"]] == [g["id"] for g in before["working_groups"]]
+    assert after["standards"] == before["standards"]
+    assert {s["id"] for s in after["standards"] if s["working_group"] == "cloud-ws"} == {
+        "drs", "trs", "wes",
+    }  # fmt: skip
     assert _errors(data) == []
 
 

@@ -72,9 +72,11 @@ def test_a_record_maps_onto_the_record_keys(tmp_path: Path) -> None:
         "id": "0002pcv65",
         "name": "National University of Río Cuarto",
         "acronym": "UNRC",
-        "labels": [
-            {"value": "National University of Río Cuarto", "lang": "en"},
-            {"value": "Universidad Nacional de Río Cuarto", "lang": "es"},
+        "labels": [  # every ROR name, with its language and types, in ROR's order
+            {"value": "National University of Río Cuarto", "lang": "en",
+             "types": ["ror_display", "label"]},
+            {"value": "UNRC", "types": ["acronym"]},
+            {"value": "Universidad Nacional de Río Cuarto", "lang": "es", "types": ["label"]},
         ],
         "types": ["education", "funder"],
         "status": "active",
@@ -107,7 +109,7 @@ def test_a_record_maps_onto_the_record_keys(tmp_path: Path) -> None:
             },
         ],
         "sources": ["ror-records-v2-0"],
-    }
+    }  # fmt: skip
     source = read_record_text(
         (data / "sources" / "ror-records-v2-0.yaml").read_text(), "source", "source"
     )
@@ -121,26 +123,75 @@ def test_a_record_maps_onto_the_record_keys(tmp_path: Path) -> None:
          "label": "Institut National de Recherche pour l'Agriculture, l'Alimentation et "
          "l'Environnement"},
     ]  # fmt: skip
-    # what has no key yet is kept verbatim in notes
-    assert bef["notes"][0].startswith("ROR names with their types and languages (no record key")
-    assert json.loads(bef["notes"][0].split(": ", 1)[1])[0] == {
-        "value": "BEF", "types": ["acronym"], "lang": "fr",
-    }  # fmt: skip
-    assert bef["notes"][1] == "ROR domains (no record key yet): inrae.fr"
+    # an acronym with a language, and the domains: record keys, no notes
+    assert bef["acronym"] == "BEF"
+    assert bef["labels"][0] == {"value": "BEF", "lang": "fr", "types": ["acronym"]}
+    assert bef["domains"] == ["inrae.fr"]
+    assert "notes" not in bef
 
 
-def test_two_organisations_with_one_name_are_told_apart_by_city(tmp_path: Path) -> None:
+def test_every_name_domain_and_wikidata_id_of_every_record_is_kept(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     assert _run("import", "ror", str(ROR_FILE), "--data", str(data), "-q").exit_code == 0
+    for line in LINES:
+        ror = json.loads(line)
+        record = _org(data, ror["id"].rsplit("/", 1)[1])
+        assert record["labels"] == [  # values trimmed, as every record value is
+            {"value": n["value"].strip(), **({"lang": n["lang"]} if n["lang"] else {}),
+             "types": n["types"]} for n in ror["names"]
+        ]  # fmt: skip
+        assert record.get("domains", []) == ror["domains"]
+        wikidata = [e for e in ror["external_ids"] if e["type"] == "wikidata"]
+        ids = [i["value"] for i in record.get("identifiers", []) if i["scheme"] == "wikidata"]
+        if wikidata:
+            preferred = wikidata[0]["preferred"] or wikidata[0]["all"][0]
+            assert record["wikidata"] == preferred
+            assert ids == [q for q in wikidata[0]["all"] if q != preferred]
+        else:
+            assert "wikidata" not in record and ids == []
+        assert "notes" not in record
+    # a university with seven Wikidata items: the preferred one, and six identifiers
+    mgu = _org(data, "00h4spn88")
+    assert mgu["wikidata"] == "Q6733535"
+    assert [i["value"] for i in mgu["identifiers"] if i["scheme"] == "wikidata"] == [
+        "Q5139306", "Q7587279", "Q6733207", "Q24907683", "Q48725353", "Q7885497",
+    ]  # fmt: skip
+
+
+def test_two_organisations_with_one_name_keep_rors_name_and_validate(tmp_path: Path) -> None:
+    data = _data(tmp_path)
+    sample = tmp_path / "hospitals.jsonl"
+    same_name = [line for line in LINES if '"Hospital San Agust' in line]
+    sample.write_text("\n".join(same_name) + "\n", encoding="utf-8")
+    result = _run("import", "ror", str(sample), "--data", str(data), "-q")
+    assert result.exit_code == 0, result.output
     names = {slug: _org(data, slug)["name"] for slug in ("02jpxve44", "05sqaff46")}
-    assert names == {
-        "02jpxve44": "Hospital San Agustín (Dos Hermanas)",
-        "05sqaff46": "Hospital San Agustín (Linares)",
-    }
-    linares = _org(data, "05sqaff46")
-    assert {"value": "Hospital San Agustín", "lang": "es"} in linares["labels"]
-    assert linares["notes"][-1].startswith('ROR\'s display name is "Hospital San Agustín"')
+    assert names == {"02jpxve44": "Hospital San Agustín", "05sqaff46": "Hospital San Agustín"}
+    assert all("notes" not in _org(data, slug) for slug in names)
+    problems = [p for p in validate_data(data).problems if p.severity != Severity.INFO]
+    assert problems == []  # different ROR ids: two organisations, neither an error nor a warning
+
+
+def test_a_reimport_removes_the_notes_earlier_versions_wrote(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text(LINES[0] + "\n", encoding="utf-8")
+    assert _run("import", "ror", str(sample), "--data", str(data), "-q").exit_code == 0
+    path = data / "organisations" / "0001j6c19.yaml"
+    imported = path.read_text(encoding="utf-8")
+    path.write_text(
+        imported
+        + "notes:\n"
+        + '  - "ROR domains (no record key yet): inrae.fr"\n'
+        + '  - "A curator\'s note."\n'
+        + '  - "ROR names with their types and languages (no record key yet): []"\n',
+        encoding="utf-8",
+    )
+    result = _run("import", "ror", str(sample), "--data", str(data), "-q", "--force")
+    assert result.exit_code == 0, result.output
+    assert path.read_text(encoding="utf-8") == imported + 'notes: ["A curator\'s note."]\n'
 
 
 def test_progress_bar_on_stderr_and_q_silences_it(tmp_path: Path) -> None:

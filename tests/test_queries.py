@@ -19,6 +19,7 @@ from typing import Any
 
 import pyoxigraph as ox
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from consortia_kg.api import Graph, Rows, open_graph
@@ -356,16 +357,59 @@ def _contacts(kg: Graph) -> None:
     }
 
 
+def _records(folder: str) -> list[dict[str, Any]]:
+    """The real records of one kind, read straight from YAML: expectations made independently."""
+    return [yaml.safe_load(path.read_text()) for path in sorted((DATA / folder).glob("*.yaml"))]
+
+
+def _implementations() -> list[dict[str, Any]]:
+    return [
+        impl
+        for folder in ("consortia", "organisations")
+        for record in _records(folder)
+        for impl in record.get("implementations") or []
+    ]
+
+
 @real("dataset-summary")
 def _summary(kg: Graph) -> None:
     rows = values(kg.query("dataset-summary"))
-    assert {r["what"]: int(r["count"]) for r in rows} == {
-        "consortia": 1,
-        "organisations": 15,
-        "sources": 2,
-        "working groups": 8,
-        "standard implementations": 29,
+    consortia = _records("consortia")
+    expected = {
+        "consortia": len(consortia),
+        "organisations": len(_records("organisations")),
+        "sources": len(_records("sources")),
+        "working groups": sum(len(c.get("working_groups") or []) for c in consortia),
+        "memberships": sum(len(c.get("members") or []) for c in consortia),
+        "standards": sum(len(c.get("standards") or []) for c in consortia),
+        "standard implementations": len(_implementations()),
     }
+    assert {r["what"]: int(r["count"]) for r in rows} == {k: v for k, v in expected.items() if v}
+    assert expected["consortia"] == 1 and expected["organisations"] == 15
+    assert expected["working groups"] == 8 and expected["standard implementations"] == 29
+
+
+@real("consortium-standards")
+def _standards(kg: Graph) -> None:
+    (ga4gh,) = _records("consortia")
+    standards = ga4gh.get("standards") or []
+    rows = values(kg.query("consortium-standards", consortium="ga4gh"))
+    assert {r["name"] for r in rows} == {s["name"] for s in standards}
+    runs = Counter(impl["standard"] for impl in _implementations())
+    groups = {g["id"]: g["name"] for g in ga4gh["working_groups"]}
+    for standard in standards:
+        row = next(r for r in rows if r["standard"] == f"{C}ga4gh/standard/{standard['id']}")
+        assert int(row["implementations"]) == runs[standard["id"]], standard["id"]
+        assert int(row["versions"]) == len(standard.get("versions") or [])
+        assert row["release_status"] == CKG + "release-" + standard["status"]
+        assert row.get("working_group") == groups.get(standard.get("working_group", ""))
+    approved = values(kg.query("consortium-standards", status="approved"))
+    assert {r["name"] for r in approved} == {
+        s["name"] for s in standards if s.get("status") == "approved"
+    }
+    if standards:  # the registry's standards, as the importer wrote them
+        refget = next(r for r in rows if r["name"] == "Refget")
+        assert (refget["working_group"], refget["implementations"]) == ("Large Scale Genomics", "5")
 
 
 def test_every_named_query_is_checked() -> None:
@@ -624,6 +668,7 @@ def test_richer_summary_counts_memberships(rich: Graph) -> None:
     rows = {r["what"]: int(r["count"]) for r in values(rich.query("dataset-summary"))}
     assert rows["memberships"] == 5
     assert rows["consortia"] == 3
+    assert rows["organisations"] == 18
 
 
 # --- binding parameters ------------------------------------------------------------------------

@@ -18,12 +18,14 @@ from consortia_kg.reconcile import (
     LINK_SCORE,
     NameIndex,
     find_likely_duplicates,
+    likely_duplicate_pairs,
     normalise_name,
 )
 from consortia_kg.records import load_records
 from consortia_kg.recordwriter import render_record
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "data"
 
 
 @pytest.mark.parametrize(
@@ -180,3 +182,149 @@ def test_cli_reconcile_bad_input_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(main, ["reconcile", "x", "--data", str(tmp_path / "missing")])
     assert result.exit_code == 2
     assert "is not a folder of records" in result.stderr
+
+
+def test_typed_labels_match_as_what_they_are() -> None:
+    index = NameIndex()
+    index.add(
+        "0001j6c19",
+        {
+            "name": "Biogéochimie des écosystèmes forestiers",
+            "labels": [
+                {"value": "BEF", "lang": "fr", "types": ["acronym"]},
+                {"value": "Forest Ecosystems", "types": ["alias"]},
+                {"value": "Biogéochimie des écosystèmes forestiers", "lang": "fr",
+                 "types": ["label", "ror_display"]},
+            ],
+        },
+    )  # fmt: skip
+    (acronym,) = index.match("BEF")
+    assert (acronym.score, acronym.reason) == (ACRONYM_SCORE, "same acronym")  # not a name: 90
+    (alias,) = index.match("forest ecosystems")
+    assert (alias.score, alias.reason, alias.matched) == (100, "same alias", "Forest Ecosystems")
+
+
+# --- likely duplicates at scale: blocking ----------------------------------------------------
+
+
+def _all_pairs(records: dict[str, dict[str, object]]) -> set[tuple[str, str]]:
+    """Every pair scored (the definition blocking must reproduce), on names only."""
+    from rapidfuzz import fuzz, process
+
+    slugs = sorted(records)
+    names = [str(records[s]["name"]) for s in slugs]
+    texts = [normalise_name(name) for name in names]
+    pairs = set()
+    for a, text in enumerate(texts):
+        if len(text) < 5:
+            continue
+        for _, _, b in process.extract(text, texts, scorer=fuzz.token_sort_ratio,
+                                       score_cutoff=DUPLICATE_SCORE, limit=None):  # fmt: skip
+            # one name, case aside, is the shapes' error: not a likely duplicate
+            if a < b and len(texts[b]) >= 5 and names[a].lower() != names[b].lower():
+                pairs.add((slugs[a], slugs[b]))
+    return pairs
+
+
+def _typo(text: str, n: int) -> str:
+    """A deterministic slip in one word: a letter dropped, doubled or swapped, or a word added."""
+    words = text.split()
+    at = n % len(words)
+    word, i = words[at], (n // 7) % max(len(words[at]) - 1, 1)
+    kind = n % 4
+    if kind == 0 and len(word) > 3:
+        word = word[:i] + word[i + 1 :]
+    elif kind == 1:
+        word = word[:i] + word[i] + word[i:]
+    elif kind == 2:
+        word = word[:i] + word[i + 1 : i + 2] + word[i] + word[i + 2 :]
+    else:
+        return text + " Ltd"
+    return " ".join([*words[:at], word, *words[at + 1 :]])
+
+
+def test_blocking_finds_every_pair_all_pairs_scoring_finds_in_ror_names() -> None:
+    # every name of the 477 ROR records (labels too), and a slip in every fifth one
+    ror = ROOT.parent / "shared" / "data" / "ror-records-v2.0.jsonl"
+    names = sorted({n["value"].strip() for line in ror.read_text().splitlines()
+                    for n in json.loads(line)["names"]})  # fmt: skip
+    names += [_typo(name, n) for n, name in enumerate(names) if n % 5 == 0]
+    records: dict[str, dict[str, object]] = {f"o{n:05d}": {"name": v} for n, v in enumerate(names)}
+    expected = _all_pairs(records)
+    assert len(expected) > 300  # the slips, and ROR's own near-twins
+    assert {(p.first, p.second) for p in likely_duplicate_pairs(records)} == expected
+
+
+def test_a_slip_in_a_name_among_many_like_it_is_found() -> None:
+    # 2,100 "University of …", each two letters from any other (too far apart to be duplicates),
+    # too many to pair by any shared word or by "of university": the slips are found all the same
+    stems = [a + b + c + d for a in "bdfgklmnprstvz" for b in "aeiou" for c in "lmnrstx"
+             for d in "aeiou"][:2100]  # fmt: skip
+    records: dict[str, dict[str, object]] = {
+        f"u{n:04d}": {"name": f"University of {(w + w).capitalize()}"} for n, w in enumerate(stems)
+    }
+    assert len(records) == 2100 and records["u0000"] == {"name": "University of Balabala"}
+    records["x-slip"] = {"name": "Universty of Balabala"}  # a letter dropped in the common word
+    records["y-slip"] = {"name": "University of Balabbala"}  # a letter doubled in the rare one
+    found = {(p.first, p.second, p.score) for p in likely_duplicate_pairs(records)}
+    assert {(a, b) for a, b, _ in found} == {("u0000", "x-slip"), ("u0000", "y-slip")}
+    assert all(DUPLICATE_SCORE <= score < 100 for _, _, score in found)
+
+
+def test_a_word_added_to_a_name_of_common_words_is_found() -> None:
+    # every word of "Institute of Technology" is in 252 names: too common to pair by
+    stems = [a + b + c + d for a in "bdfgklmnprstvz" for b in "aeiou" for c in "lmnrstx"
+             for d in "aeiou"][:250]  # fmt: skip
+    records: dict[str, dict[str, object]] = {
+        f"i{n:03d}": {"name": f"Institute of Technology {(w * 4).capitalize()}"}
+        for n, w in enumerate(stems)
+    }
+    records["itech"] = {"name": "Institute of Technology"}
+    records["itech-ltd"] = {"name": "Institute of Technology Ltd."}
+    assert [(p.first, p.second) for p in likely_duplicate_pairs(records)] == [
+        ("itech", "itech-ltd")
+    ]
+
+
+def test_registry_ids_and_the_shapes_keep_apart_what_blocking_brings_together() -> None:
+    records: dict[str, dict[str, object]] = {
+        "a": {"name": "Hospital San Agustin", "ror": "https://ror.org/02jpxve44"},
+        "b": {"name": "Hospital San Agustín", "ror": "https://ror.org/05sqaff46"},
+        "c": {"name": "Hospital San-Agustin", "wikidata": "Q1"},
+        "d": {"name": "Hospital San Agustin.", "wikidata": "Q2"},
+        "e": {"name": "Hospital San Agustinn"},
+        "f": {"name": "HOSPITAL SAN AGUSTIN"},  # a's name: the shapes' error, not a warning
+    }
+    pairs = [(p.first, p.second, p.score) for p in likely_duplicate_pairs(records)]
+    assert [(a, b) for a, b, _ in pairs] == [
+        ("a", "c"), ("a", "d"), ("a", "e"), ("b", "c"), ("b", "d"), ("b", "e"), ("b", "f"),
+        ("c", "e"), ("c", "f"), ("d", "e"), ("d", "f"), ("e", "f"),
+    ]  # fmt: skip
+    assert {s for a, b, s in pairs if "e" not in (a, b)} == {100.0}
+
+
+def test_cli_validate_warns_about_two_near_identical_organisations(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    path = data / "organisations" / "eu-crg-2.yaml"
+    _write(data, "eu-crg-2", {"name": "Center for Genomic Regulation"})
+    (data / "sources" / "s.yaml").write_text(
+        'id: "s"\ntitle: "A test"\nkind: "other"\nurl: "https://example.org/"\n', encoding="utf-8"
+    )
+    result = CliRunner().invoke(main, ["validate", "--data", str(data), "-q"])
+    assert result.exit_code == 0, result.output  # a warning, not an error
+    assert result.stdout == (
+        f'{path}:2 name: may be the same organisation as "eu-crg": "Center for Genomic '
+        'Regulation" and "Centre for Genomic Regulation" are a similar name (score 97) [warning]\n'
+        "  why: two records for one organisation split its memberships and links\n"
+        "  fix: merge the two records (keep one, list the other's names under `aliases`), or "
+        "tell them apart with `ror:` or `wikidata:` ids or a more precise name\n"
+        "\n"
+        "1 warning in 1 file (20 records read)\n"
+    )
+    result = CliRunner().invoke(
+        main, ["validate", "--data", str(data), "-q", "--warnings-as-errors"]
+    )
+    assert result.exit_code == 1

@@ -9,7 +9,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consortia_kg.records import KINDS, SCHEMAS
-from consortia_kg.recordwriter import WIDTH, canonical, read_record_text, render_record
+from consortia_kg.recordwriter import (
+    WIDTH,
+    canonical,
+    read_record_text,
+    render_record,
+    update_record_text,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 REAL_RECORDS = sorted(
@@ -109,3 +115,75 @@ def test_any_text_reads_back_unchanged(name: str, notes: list[str]) -> None:
     text = render_record("organisation", record)
     assert read_record_text(text, "organisation", "t") == canonical("organisation", record)
     assert render_record("organisation", record) == text
+
+
+# --- updating a file in place ------------------------------------------------------------------
+
+GA4GH = DATA / "consortia" / "ga4gh.yaml"
+
+
+@pytest.mark.parametrize(("kind", "path"), REAL_RECORDS, ids=[p.name for _, p in REAL_RECORDS])
+def test_an_unchanged_record_keeps_its_text(kind: str, path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    values = read_record_text(text, kind, str(path))
+    assert update_record_text(kind, text, values, "a header") == text
+
+
+def test_only_the_changed_keys_are_rewritten_and_comments_stay() -> None:
+    text = GA4GH.read_text(encoding="utf-8")
+    values = read_record_text(text, "consortium", "ga4gh")
+    changed = {**values, "year_launched": "2014", "homepage": None, "year_ended": "2020"}
+    changed["posts"] = values["posts"][:1]
+    updated = update_record_text("consortium", text, changed)
+    assert read_record_text(updated, "consortium", "t") == canonical("consortium", changed)
+    lines = text.splitlines()
+    homepage = lines.index('homepage: "https://ga4gh.org"')
+    posts = lines.index("posts:")
+    expected = [
+        *lines[: lines.index('year_launched: "2013"')],
+        'year_launched: "2014"',
+        'year_ended: "2020"',  # a new key, in the record format's order
+        *lines[lines.index('year_launched: "2013"') + 1 : homepage - 2],  # homepage: gone, with
+        *lines[homepage + 1 : posts],  # the two comment lines above it
+        "posts:",
+        *lines[posts + 1 : posts + 5],  # the first post, as it was written
+        *lines[lines.index("contacts:") - 1 :],
+    ]
+    assert updated.splitlines() == expected
+
+
+def test_the_writers_own_header_is_written_anew_and_a_curators_is_kept() -> None:
+    record = {"id": "x", "name": "X", "sources": ["s"]}
+    ours = render_record("organisation", record, "Organisation record written by `consortia-kg`")
+    assert update_record_text("organisation", ours, {**record, "acronym": "XX"}, "new header") == (
+        '# new header\nid: "x"\nname: "X"\nacronym: "XX"\nsources: ["s"]\n'
+    )
+    theirs = '# Written by hand.\n\n# the slug\nid: "x"\nname: "X"\nsources: ["s"]\n# the end\n'
+    assert update_record_text("organisation", theirs, {**record, "acronym": "XX"}, "new") == (
+        '# Written by hand.\n\n# the slug\nid: "x"\nname: "X"\nacronym: "XX"\nsources: ["s"]\n'
+        "# the end\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "old",
+    [
+        'id: "x"\r\nname: "X"\r\nsources: ["s"]\r\n',  # CRLF
+        '\ufeffid: "x"\nname: "X"\nsources: ["s"]\n',  # a byte order mark
+        'id: "x"\nname: "X"\nsources: ["s"]\ncolour: "red"\n',  # does not read as a record
+    ],
+)
+def test_a_file_that_cannot_be_updated_in_place_is_written_whole(old: str) -> None:
+    record = {"id": "x", "name": "Y", "sources": ["s"]}
+    assert update_record_text("organisation", old, record, "c") == render_record(
+        "organisation", record, "c"
+    )
+
+
+def test_a_file_without_a_header_gets_none() -> None:
+    text = 'id: "x"\nname: "X"\nsources: ["s"]\n'
+    record = read_record_text(text, "organisation", "t")
+    assert update_record_text("organisation", text, record, "a header") == text
+    assert update_record_text("organisation", text, {**record, "name": "Y"}, "a header") == (
+        text.replace('"X"', '"Y"')
+    )

@@ -110,7 +110,13 @@ def prepare_store(
         progress("store: the records' content is unchanged; reusing the store")
         return EmbeddedStore.open(store_dir)
     start = time.perf_counter()
-    filled = fill_store(built, store_dir, fingerprint)
+    try:
+        filled = fill_store(built, store_dir, fingerprint)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write the store in {store_dir}: {exc.strerror or exc}",
+            hint="pass --store DIR with a folder you can write to",
+        ) from None
     progress(
         f"store: {filled.quads} quads in {filled.graphs} graphs into {store_dir} "
         f"in {time.perf_counter() - start:.2f} s"

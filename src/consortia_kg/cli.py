@@ -174,6 +174,13 @@ def _base(base_iri: str | None) -> str:
     help="Write the report here instead of stdout.",
 )
 @click.option("--warnings-as-errors", is_flag=True, help="Exit 1 on warnings too.")
+@click.option(
+    "--engine",
+    type=click.Choice(["fast", "pyshacl"]),
+    default="fast",
+    show_default=True,
+    help="fast: compiled SHACL + set-wise SPARQL rules; pyshacl: the reference engine.",
+)
 @base_option
 @quiet_option
 @handle_errors
@@ -183,6 +190,7 @@ def validate(
     fmt: str,
     output: Path | None,
     warnings_as_errors: bool,
+    engine: str,
     base_iri: str | None,
     quiet: bool,
 ) -> None:
@@ -207,7 +215,7 @@ def validate(
             only.add(display_path(path))
         else:
             raise InputError(f"{path} does not exist", hint="name record files or the data folder")
-    run = validate_data(data_dir, _base(base_iri), progress_printer(quiet))
+    run = validate_data(data_dir, _base(base_iri), progress_printer(quiet), engine)
     problems = [p for p in run.problems if not only or p.file in only]
     text = format_report(problems, len(run.records), fmt)
     if output is not None:
@@ -222,4 +230,4 @@ def validate(
     sys.exit(EXIT_OK)
 
 
-from consortia_kg import cli_import, cli_query  # noqa: E402,F401 (they register their commands)
+from consortia_kg import cli_import, cli_query, cli_serve  # noqa: E402,F401 (they register their commands)

@@ -177,9 +177,9 @@ def import_ror_command(
 ) -> None:
     """Import ROR v2 records as organisation records (re-importing updates them in place).
 
-    Names with their languages, types, status, established year, locations, links, GRID, ISNI,
-    FundRef and Wikidata ids, and relationships (to a record when the organisation is in the
-    data, else to its ROR IRI). The ROR file becomes a source record.
+    Every name with its language and types, types, status, established year, locations, links,
+    domains, GRID, ISNI, FundRef and Wikidata ids, and relationships (to a record when the
+    organisation is in the data, else to its ROR IRI). The ROR file becomes a source record.
     """
     from consortia_kg.importers.ror import import_ror, read_ror
 
@@ -206,7 +206,12 @@ def import_ror_command(
 def import_registry_command(
     file: str, data_dir: Path, dry_run: bool, force: bool, yes: bool, quiet: bool
 ) -> None:
-    """Import the GA4GH registry's SQL dump: work streams, organisations, implementations."""
+    """Import the GA4GH registry's SQL dump: work streams, standards, organisations and more.
+
+    GA4GH becomes (or updates) the consortium record, with its work streams as working groups
+    and its standards and their versions; every other organisation of the dump an organisation
+    record with the implementations it runs. The dump becomes a source record.
+    """
     from consortia_kg.importers.ga4gh_registry import import_registry
     from consortia_kg.importers.inputs import read_input
 

@@ -61,7 +61,12 @@ def load_and_build(data_dir: Path, base_iri: str | None = None, progress: Progre
     return run
 
 
-def validate_data(data_dir: Path, base_iri: str | None = None, progress: Progress = _quiet) -> Run:
+def validate_data(
+    data_dir: Path,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+    engine: str = "fast",
+) -> Run:
     """Load, build and run SHACL; every problem ends up in ``run.problems``."""
     from consortia_kg.validate import validate_graph
 
@@ -69,10 +74,15 @@ def validate_data(data_dir: Path, base_iri: str | None = None, progress: Progres
     if run.fatal or run.built is None:
         return run
     stage = _Stage(progress, "validate")
-    result = validate_graph(run.built)
+    result = validate_graph(run.built, engine=engine)
     # a key the record format already refused shows up again as a missing value: say it once
     refused = {(p.file, p.key) for p in run.problems}
     run.problems.extend(p for p in result.problems if (p.file, p.key) not in refused)
+    # issue 3: warn about likely duplicate organisations (similar names), which SHACL cannot
+    # see; identical names and identifiers are the shapes' errors, reported above
+    from consortia_kg.reconcile import find_likely_duplicates
+
+    run.problems.extend(find_likely_duplicates(run.records))
     stage.done(f"{len(result.problems)} findings")
     return run
 

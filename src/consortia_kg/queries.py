@@ -725,12 +725,13 @@ open_graph(endpoint="http://127.0.0.1:7878/query").query("dataset-summary")
 
 `--endpoint URL` sends the same query (parameters bound the same way) to any SPARQL 1.1
 endpoint through SPARQLWrapper (POST, with a `consortia-kg/VERSION` User-Agent and a timeout,
-`--timeout`, 30 s by default) and prints the same rows in the same formats. Failures are
-explained without a traceback: unreachable host or refused connection, an HTTP 4xx or 5xx with
-the server's own message, no answer within the timeout. Credentials, when the endpoint needs
-them, come from `$CONSORTIA_KG_USER` and `$CONSORTIA_KG_PASSWORD` or from `~/.netrc` (or
-`$NETRC`) for the endpoint's host, never from the command line; `$CONSORTIA_KG_HTTP_AUTH=digest`
-switches queries from Basic to Digest authentication.
+`--timeout`, 30 s by default) and prints the same rows in the same formats. A record id given as
+a parameter becomes an IRI under `--base-iri`: use the base the graph was built and pushed with.
+Failures are explained without a traceback: unreachable host or refused connection, an HTTP 4xx
+or 5xx with the server's own message, no answer within the timeout. Credentials, when the
+endpoint needs them, come from `$CONSORTIA_KG_USER` and `$CONSORTIA_KG_PASSWORD` or from
+`~/.netrc` (or `$NETRC`) for the endpoint's host, never from the command line;
+`$CONSORTIA_KG_HTTP_AUTH=digest` switches queries from Basic to Digest authentication.
 
 The named queries use no `GRAPH` clause, so the store must make its default graph the union of
 the named graphs:

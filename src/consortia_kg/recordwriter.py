@@ -6,6 +6,10 @@ The text is what a curator would write by hand: keys in the order of the record 
 scalars in flow style. The same dict always gives the same bytes, so a re-import is idempotent
 and a diff shows only what changed. :func:`render_record` checks that the text reads back through
 ``records.parse_record`` to the same values, and raises ``ValueError`` (a bug) when it does not.
+
+:func:`update_record_text` changes an existing file as little as it can: the top-level keys whose
+values stay the same keep their text, and every comment above a key stays with it, so a record a
+curator wrote and commented by hand keeps its comments and layout when an import updates it.
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ from consortia_kg.fieldtypes import DateValue
 from consortia_kg.records import SCHEMAS, Field, Item, Located, Schema, parse_record
 from consortia_kg.yamlsource import parse_yaml
 
-__all__ = ["WIDTH", "canonical", "item_to_dict", "read_record_text", "render_record"]
+__all__ = [
+    "WIDTH",
+    "canonical",
+    "item_to_dict",
+    "read_record_text",
+    "render_record",
+    "update_record_text",
+]
 
 #: Lines are folded to at most this many columns where the text allows it.
 WIDTH = 99
@@ -38,11 +49,7 @@ def render_record(kind: str, record: MappingABC[str, Any], comment: str = "") ->
     dicts; every key must exist in the record format, and every text must already be trimmed.
     """
     schema = SCHEMAS[kind]
-    lines = [
-        f"# {part}".rstrip()
-        for line in comment.splitlines()
-        for part in (textwrap.wrap(line, WIDTH - 2, break_on_hyphens=False) or [""])
-    ]
+    lines = _comment_lines(comment)
     _mapping(schema, record, 0, lines, first_prefix="")
     text = "\n".join(lines) + "\n"
     try:
@@ -54,6 +61,99 @@ def render_record(kind: str, record: MappingABC[str, Any], comment: str = "") ->
     if back != canonical(kind, record):
         raise ValueError(f"the {kind} record {record.get('id')!r} does not read back unchanged")
     return text
+
+
+def update_record_text(
+    kind: str, old_text: str, record: MappingABC[str, Any], comment: str = ""
+) -> str:
+    """Return ``old_text`` (an existing record file) changed to hold ``record``, and no more.
+
+    A top-level key whose value is unchanged keeps its lines as written; a changed key is
+    rendered anew; a new key is rendered in its place in the record format's order; a key
+    ``record`` no longer has goes. The comment lines above a key stay above it (they go with a
+    removed key), and so do the file's header and trailing comments, except a header this
+    module wrote itself (``comment`` replaces it); a file without a header gets none. A file
+    that cannot be updated so (it does not read, has CRLF line ends or a byte order mark), or
+    whose update would not read back as ``record``, is rendered whole by :func:`render_record`.
+    """
+    schema = SCHEMAS[kind]
+    new = canonical(kind, record)
+    try:
+        old = read_record_text(old_text, kind, "<existing record>")
+    except ValueError:
+        old = None
+    root, _ = parse_yaml(old_text.encode(), "<existing record>")
+    if old is None or root is None or "\r" in old_text or old_text.startswith("\ufeff"):
+        return render_record(kind, record, comment)
+    lines = old_text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    starts = sorted((line - 1, key) for key, line in root.key_lines.items())
+    # each key's lines: from the comments (and blank lines) above it to the line before the next
+    # key's comments; the lines before the first key and its comments are the file's header
+    blocks: dict[str, tuple[list[str], list[str]]] = {}
+    ends = [start for start, _ in starts[1:]] + [len(lines)]
+    header_end = starts[0][0] if starts else len(lines)
+    lead_start = header_end
+    trailing: list[str] = []
+    for (start, key), end in zip(starts, ends, strict=True):
+        body_end = end
+        while body_end > start + 1 and _is_comment_or_blank(lines[body_end - 1]):
+            body_end -= 1
+        blocks[key] = (lines[lead_start:start], lines[start:body_end])
+        lead_start = body_end
+        if end == len(lines):
+            trailing = lines[body_end:]
+    header = lines[:header_end]
+    header, first_lead = _split_header(header)
+    if starts:
+        first_key = starts[0][1]
+        blocks[first_key] = (first_lead, blocks[first_key][1])
+    out = header
+    if header and header[0].startswith(f"# {kind.capitalize()} record written by"):
+        out = _comment_lines(comment)  # this module's own header: written anew
+    for spec in schema.fields:
+        if spec.name not in new:
+            continue
+        lead, body = blocks.get(spec.name, ([], []))
+        if spec.name in old and old[spec.name] == new[spec.name] and body:
+            out.extend(lead + body)
+        else:
+            rendered: list[str] = []
+            _mapping(schema, {spec.name: new[spec.name]}, 0, rendered, first_prefix="")
+            out.extend(lead + rendered)
+    out.extend(trailing)
+    text = "\n".join(out) + "\n"
+    try:
+        back = read_record_text(text, kind, "<updated record>")
+    except ValueError:
+        back = None
+    return text if back == new else render_record(kind, record, comment)
+
+
+def _comment_lines(comment: str) -> list[str]:
+    return [
+        f"# {part}".rstrip()
+        for line in comment.splitlines()
+        for part in (textwrap.wrap(line, WIDTH - 2, break_on_hyphens=False) or [""])
+    ]
+
+
+def _is_comment_or_blank(line: str) -> bool:
+    """A blank line or a comment at the left margin: it belongs with the key below it."""
+    return not line.strip() or line.startswith("#")
+
+
+def _split_header(header: list[str]) -> tuple[list[str], list[str]]:
+    """Split the lines above the first key: the file's header, and the first key's own comment.
+
+    The header is the first run of comment lines and the blank line after it; what follows that
+    blank line is the key's.
+    """
+    for index, line in enumerate(header):
+        if not line.strip():
+            return header[: index + 1], header[index + 1 :]
+    return header, []
 
 
 def read_record_text(text: str, kind: str, display: str) -> dict[str, Any]:

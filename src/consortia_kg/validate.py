@@ -1,8 +1,15 @@
 """SHACL validation of the built graph, with every finding tied back to a record's file and line.
 
-pySHACL runs the shapes in ``shapes/consortia.ttl``; each result is looked up in the build's
-index (focus node, path, value → file, line, key) and worded with the shape's own message,
-``ckgsh:why`` and ``ckgsh:fix`` annotations, so a curator never sees an IRI or ``sh:`` name.
+Two engines give the same findings (a test compares them):
+
+- ``fast`` (the default): pyshacl-turbo, a compiled SHACL engine with pySHACL's API, checks the
+  SHACL-core constraints; the SHACL-SPARQL constraints run set-wise on pyoxigraph
+  (``sparqlrules``), one query per constraint instead of one per focus node;
+- ``pyshacl``: the reference, pySHACL over the whole graph.
+
+Each result is looked up in the build (focus node, path, value → file, line, key) and worded
+with the shape's own message and its ``ckgsh:why`` / ``ckgsh:fix`` annotations, so a curator
+never sees an IRI or an ``sh:`` name.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ from typing import Any
 
 from consortia_kg.build import BuiltGraph, Where
 from consortia_kg.errors import Problem, Severity
-from consortia_kg.export import serialize_ntriples
 from consortia_kg.paths import shapes_file
 
-__all__ = ["SHAPES_NS", "ValidationResult", "load_shapes", "validate_graph"]
+__all__ = ["ENGINES", "SHAPES_NS", "ValidationResult", "load_shapes", "validate_graph"]
 
 #: Namespace of our shapes and of their curator annotations (key, why, fix).
 SHAPES_NS = "https://w3id.org/consortia-kg/shapes#"
 _SH = "http://www.w3.org/ns/shacl#"
+#: ``--engine`` choices; the first is the default.
+ENGINES = ("fast", "pyshacl")
 
 
 @dataclass
@@ -43,25 +51,54 @@ def load_shapes(path: Path | None = None) -> Any:
     return Graph().parse(path or shapes_file(), format="turtle")
 
 
-def validate_graph(built: BuiltGraph, shapes: Any = None) -> ValidationResult:
-    """Run pySHACL over the merged graph and report each result in record words."""
+def validate_graph(built: BuiltGraph, shapes: Any = None, engine: str = "fast") -> ValidationResult:
+    """Validate the merged graph and report each result in record words."""
+    shapes = shapes if shapes is not None else load_shapes()
+    findings = (
+        _validate_fast(built, shapes) if engine == "fast" else _validate_pyshacl(built, shapes)
+    )
+    return ValidationResult([_locate(built, finding) for finding in findings])
+
+
+def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     from pyshacl import validate
     from rdflib import Graph
 
-    shapes = shapes if shapes is not None else load_shapes()
+    from consortia_kg.export import serialize_ntriples
+
     data = Graph()
     data.parse(data=serialize_ntriples(built.triples()).decode(), format="nt")
     _conforms, report, _text = validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
     )
-    result = ValidationResult()
-    for finding in _results(report, shapes):
-        result.problems.append(_locate(built, finding))
-    return result
+    return _results(report, shapes)
+
+
+def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
+    import pyoxigraph as ox
+    from pyshacl_turbo import validate
+    from rdflib import Graph, Namespace, URIRef
+
+    from consortia_kg.sparqlrules import run_sparql_constraints
+
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in built.quads)
+    sh = Namespace(_SH)
+    core = Graph()
+    for triple in shapes:
+        if triple[1] != sh.sparql:
+            core.add(triple)
+    _conforms, report, _text = validate(
+        store, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
+    )
+    findings = _results(report, shapes)
+    for hit in run_sparql_constraints(store, shapes):
+        path = URIRef(hit.path) if hit.path else None
+        findings.append(
+            _finding(shapes, hit.focus, path, hit.value, hit.message, hit.severity, hit.shape,
+                     hit.constraint)
+        )  # fmt: skip
+    return findings
 
 
 @dataclass(frozen=True)
@@ -78,55 +115,85 @@ class _Finding:
 
 
 def _results(report: Any, shapes: Any) -> list[_Finding]:
-    from rdflib import RDF, Namespace, URIRef
+    """Read a SHACL validation report (rdflib graph) into findings."""
+    from rdflib import RDF, Namespace
 
     sh = Namespace(_SH)
-    ann = Namespace(SHAPES_NS)
-    severities = {
-        sh.Violation: Severity.VIOLATION,
-        sh.Warning: Severity.WARNING,
-        sh.Info: Severity.INFO,
-    }
     findings = []
     for result in report.subjects(RDF.type, sh.ValidationResult):
-        focus = report.value(result, sh.focusNode)
-        path = report.value(result, sh.resultPath)
-        value = report.value(result, sh.value)
-        source_shape = report.value(result, sh.sourceShape)
-        constraint = report.value(result, sh.sourceConstraint)
-        messages = [str(m) for m in report.objects(result, sh.resultMessage)]
-
-        def annotation(
-            name: str, source_shape: Any = source_shape, constraint: Any = constraint
-        ) -> str:
-            for node in (constraint, source_shape):
-                if node is not None:
-                    found = shapes.value(node, ann[name])
-                    if found is not None:
-                        return str(found)
-            return ""
-
-        if not isinstance(path, URIRef):  # a SPARQL rule may say which triple its ?value is in
-            hint = constraint if constraint is not None else source_shape
-            path = shapes.value(hint, ann.path) if hint is not None else None
-        owner = shapes.value(predicate=sh.property, object=source_shape) or source_shape
-        shape_name = str(owner).removeprefix(SHAPES_NS) if isinstance(owner, URIRef) else ""
+        messages = sorted(str(m) for m in report.objects(result, sh.resultMessage))
         findings.append(
-            _Finding(
-                focus=str(focus),
-                path=str(path) if isinstance(path, URIRef) else "",
-                value=value,
+            _finding(
+                shapes,
+                focus=str(report.value(result, sh.focusNode)),
+                path=report.value(result, sh.resultPath),
+                value=report.value(result, sh.value),
                 message=messages[0] if messages else "does not fit the shape",
-                severity=severities.get(
-                    report.value(result, sh.resultSeverity), Severity.VIOLATION
-                ),
-                shape=shape_name,
-                key=annotation("key"),
-                why=annotation("why"),
-                fix=annotation("fix"),
+                severity=str(report.value(result, sh.resultSeverity) or sh.Violation),
+                shape=report.value(result, sh.sourceShape),
+                constraint=report.value(result, sh.sourceConstraint),
             )
         )
     return findings
+
+
+def _finding(
+    shapes: Any,
+    focus: str,
+    path: Any,
+    value: Any,
+    message: str,
+    severity: str,
+    shape: Any,
+    constraint: Any,
+) -> _Finding:
+    """One result, with the curator annotations of the constraint or shape that produced it."""
+    from rdflib import Namespace, URIRef
+
+    sh = Namespace(_SH)
+    ann = Namespace(SHAPES_NS)
+
+    def annotation(name: str) -> Any:
+        for node in (constraint, shape):
+            if node is not None:
+                found = shapes.value(node, ann[name])
+                if found is not None:
+                    return found
+        return None
+
+    if not isinstance(path, URIRef) or not str(path):  # a SPARQL rule may name its ?value's triple
+        path = annotation("path")
+    owner = shapes.value(predicate=sh.property, object=shape) or shape
+    levels = {
+        str(sh.Violation): Severity.VIOLATION,
+        str(sh.Warning): Severity.WARNING,
+        str(sh.Info): Severity.INFO,
+    }
+    return _Finding(
+        focus=focus,
+        path=str(path) if isinstance(path, URIRef) else "",
+        value=_as_rdflib(value),
+        message=message,
+        severity=levels.get(severity, Severity.VIOLATION),
+        shape=str(owner).removeprefix(SHAPES_NS) if isinstance(owner, URIRef) else "",
+        key=str(annotation("key") or ""),
+        why=str(annotation("why") or ""),
+        fix=str(annotation("fix") or ""),
+    )
+
+
+def _as_rdflib(term: Any) -> Any:
+    """Turn a pyoxigraph term into the rdflib term pySHACL would have reported."""
+    import pyoxigraph as ox
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return term
 
 
 def _as_ntriples(value: Any) -> str:

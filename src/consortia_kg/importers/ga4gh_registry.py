@@ -3,16 +3,20 @@
 What the dump says becomes (see shared/data/SOURCES.md, section 1):
 
 - organisation ``org.ga4gh`` is the consortium: its record (found by name, else created) gets
-  ``acronym`` and ``homepage`` when it lacks them, its work streams as ``working_groups``
-  (id: the last segment of the work stream id), its own implementations, and, until the record
-  format has a key for standards, one note per standard (``GA4GH registry standard …``);
+  ``acronym`` and ``homepage`` when it lacks them, its work streams as ``working_groups`` (id:
+  the id of the record's working group with that ``registry_id``, else the last segment of the
+  work stream id), its standards as ``standards`` (see :func:`registry_standards`) and its own
+  implementations;
 - every other organisation becomes (or is linked to, by its ``ga4gh-registry`` identifier, ROR
   id or name) an organisation record with its name, short name, URL, the identifier, and the
   implementations it runs. The dump does not say they are GA4GH members, and a note says so.
 
-Implementation fields without a record key (software version, environment, created and updated
-times, CURIE prefix) are kept in a note per organisation. The ``contact_url`` column is left
-out: it may be a person's address, and personal contacts never go into a public record.
+An implementation keeps every column but one: its standard and version, name, description,
+category, URL, documentation, ``version`` (→ ``software_version``), ``environment``,
+``curie_prefix`` and ``created_at``/``updated_at`` (→ ``created``/``updated``, the date; the
+record format has no time of day, so the timestamps themselves are kept verbatim in one note
+per record). The ``contact_url`` column is left out: it may be a person's address, and personal
+contacts never go into a public record.
 """
 
 from __future__ import annotations
@@ -25,7 +29,15 @@ from typing import Any
 from consortia_kg.importers.inputs import decode_text, input_error, sniff_format
 from consortia_kg.importers.plan import Ownership, Workspace, slugify
 
-__all__ = ["COLUMNS", "CONSORTIUM_ID", "RegistryDump", "import_registry", "parse_dump"]
+__all__ = [
+    "COLUMNS",
+    "CONSORTIUM_ID",
+    "RegistryDump",
+    "import_registry",
+    "parse_dump",
+    "registry_standards",
+    "work_stream_slugs",
+]
 
 #: Column names of each table, in the dump's positional order (create_tables.sql).
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -57,6 +69,9 @@ _NO_IMPLEMENTATION_NOTE = (
     "Listed in the GA4GH registry as an organisation, but the registry lists no implementation "
     "for it; the registry does not say it is a GA4GH member."
 )
+#: ``standard_category.category`` → the record format's standard categories.
+_CATEGORIES = {"fileformat": "file-format", "api": "api", "schema": "schema", "policy": "policy"}
+_DATE = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[ T]|$)")
 _INSERT = re.compile(r"INSERT\s+INTO\s+(?:\w+\.)?(\w+)\s+VALUES\s*\(", re.IGNORECASE)
 
 
@@ -212,15 +227,13 @@ def import_registry(ws: Workspace, raw: bytes, display: str, path: Path | None) 
             "licence": "https://www.apache.org/licenses/LICENSE-2.0",
         },
     )  # fmt: skip
-    statuses = {r["id"]: r["status"] for r in dump.rows["release_status"]}
-    categories = {r["id"]: r["category"] for r in dump.rows["standard_category"]}
     versions = {r["id"]: r for r in dump.rows["standard_version"]}
     by_org: dict[str, list[dict[str, str | None]]] = {}
     for impl in dump.rows["implementation"]:
         by_org.setdefault(impl["organization_id"] or "", []).append(impl)
     written: list[str] = []
 
-    consortium = _consortium(ws, dump, consortium_row, source, versions, statuses, categories)
+    consortium = _consortium(ws, dump, consortium_row, source)
     for row in orgs:
         if row is consortium_row:
             continue
@@ -239,31 +252,25 @@ def import_registry(ws: Workspace, raw: bytes, display: str, path: Path | None) 
                 _implementation(i, versions, source, str(consortium["id"])) for i in impls
             ],
             "sources": [source],
-            "notes": [_MEMBER_NOTE if impls else _NO_IMPLEMENTATION_NOTE, *_extra_notes(impls)],
+            "notes": [_MEMBER_NOTE if impls else _NO_IMPLEMENTATION_NOTE, *_times_note(impls)],
         }
         own = Ownership(
             source, frozenset({"implementations"}), note_prefixes=NOTE_PREFIXES,
             identifier_schemes=("ga4gh-registry",),
         )  # fmt: skip
         written.append(ws.put("organisation", slug, record, own).display)
-    own = Ownership(source, frozenset({"working_groups", "implementations"}),
+    own = Ownership(source, frozenset({"working_groups", "standards", "implementations"}),
                     note_prefixes=NOTE_PREFIXES)  # fmt: skip
     impls = by_org.get(CONSORTIUM_ID, [])
     consortium["implementations"] = [_implementation(i, versions, source, None) for i in impls]
-    consortium["notes"] = [*consortium.get("notes", []), *_extra_notes(impls)]
+    consortium["notes"] = [*consortium.get("notes", []), *_times_note(impls)]
     slug = str(consortium.pop("id"))
     written.append(ws.put("consortium", slug, consortium, own).display)
     return written
 
 
 def _consortium(
-    ws: Workspace,
-    dump: RegistryDump,
-    row: dict[str, str | None],
-    source: str,
-    versions: dict[str | None, dict[str, str | None]],
-    statuses: dict[str | None, str | None],
-    categories: dict[str | None, str | None],
+    ws: Workspace, dump: RegistryDump, row: dict[str, str | None], source: str
 ) -> dict[str, Any]:
     name, acronym = str(row["name"] or CONSORTIUM_ID), str(row["short_name"] or "")
     slug = ws.find("consortium", name, acronym=acronym, source=source)
@@ -276,11 +283,12 @@ def _consortium(
             "status; `active` is assumed because the dump is the registry's production data."
         ]
     record["id"] = slug
+    group_ids = work_stream_slugs(dump, ws.get("consortium", slug))
     groups = []
     for stream in dump.rows["work_stream"]:
         stream_id = str(stream["id"])
         group: dict[str, Any] = {
-            "id": slugify(stream_id.rsplit(".", 1)[-1]),
+            "id": group_ids[stream_id],
             "name": stream["name"] or stream_id,
             "acronym": stream["abbreviation"],
             "registry_id": stream_id,
@@ -288,36 +296,89 @@ def _consortium(
         }
         groups.append(group)
     record["working_groups"] = groups
-    notes = record.setdefault("notes", [])
-    for standard in dump.rows["standard"]:
-        notes.append(_standard_note(standard, versions, statuses, categories))
+    record["standards"] = registry_standards(dump, source, group_ids)
     return record
 
 
-def _standard_note(
-    standard: dict[str, str | None],
-    versions: dict[str | None, dict[str, str | None]],
-    statuses: dict[str | None, str | None],
-    categories: dict[str | None, str | None],
-) -> str:
-    """The standard's row (and its versions) verbatim, until the record format has `standards`."""
-    parts = [
-        f"name: {standard['name']}",
-        f"category: {categories.get(standard['standard_category_id'])}",
-        f"status: {statuses.get(standard['release_status_id'])}",
-        f"work stream: {standard['work_stream_id']}",
-    ]
-    for column in ("abbreviation", "artifact", "summary", "description", "documentation_url"):
-        if standard[column]:
-            parts.append(f"{column.replace('_', ' ')}: {standard[column]}")
-    own_versions = [
-        f"{v['version_number']} ({statuses.get(v['release_status_id'])}, {v['documentation_url']})"
-        for v in versions.values()
-        if v["standard_id"] == standard["id"]
-    ]
-    if own_versions:
-        parts.append(f"versions: {'; '.join(own_versions)}")
-    return f"GA4GH registry standard {standard['id']} (no record key yet): " + "; ".join(parts)
+def work_stream_slugs(dump: RegistryDump, existing: dict[str, Any] | None) -> dict[str, str]:
+    """Return work stream id → the slug of its working group in the consortium's record.
+
+    That is the id of the ``existing`` record's working group with the work stream as its
+    ``registry_id``; else the work stream id's last segment (``org.ga4gh.workstream.gks`` → gks).
+    """
+    known = {
+        str(g["registry_id"]): str(g["id"])
+        for g in (existing or {}).get("working_groups") or []
+        if g.get("registry_id") and g.get("id")
+    }
+    streams = [str(s["id"]) for s in dump.rows["work_stream"]]
+    return {stream: known.get(stream) or _last_segment(stream) for stream in streams}
+
+
+def _last_segment(stream_id: str) -> str:
+    return slugify(stream_id.rsplit(".", 1)[-1])
+
+
+def _stream_slug(group_ids: dict[str, str], stream_id: str | None) -> str | None:
+    """The slug of a standard's work stream (one not in the dump's work streams: still kept)."""
+    return (group_ids.get(stream_id) or _last_segment(stream_id)) if stream_id else None
+
+
+def registry_standards(
+    dump: RegistryDump, source: str, group_ids: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Return the dump's standards as ``standards`` items of the consortium record.
+
+    One per row of table ``standard``, in the dump's order: its id, name, abbreviation
+    (``acronym``), category and release status (``standard_category``, ``release_status``, as
+    the record format's words), summary, description, documentation URL, artifact, work stream
+    (``working_group``: its slug from ``group_ids``) and its rows of ``standard_version`` (id:
+    the version number as a slug, ``1.0.0`` → ``1-0-0``), each with ``source``. A value the
+    record format refuses (an unknown category, say) is kept as a note by the import.
+    """
+    statuses = {r["id"]: r["status"] for r in dump.rows["release_status"]}
+    categories = {r["id"]: r["category"] for r in dump.rows["standard_category"]}
+    out = []
+    for row in dump.rows["standard"]:
+        category = categories.get(row["standard_category_id"]) or row["standard_category_id"]
+        stream = row["work_stream_id"]
+        versions = [
+            {
+                "id": slugify(str(v["version_number"] or v["id"])),
+                "version": v["version_number"],
+                "status": _status(statuses, v["release_status_id"]),
+                "documentation": v["documentation_url"],
+            }
+            for v in dump.rows["standard_version"]
+            if v["standard_id"] == row["id"]
+        ]
+        out.append(
+            {
+                "id": _standard_slug(str(row["id"])),
+                "name": row["name"],
+                "acronym": row["abbreviation"],
+                "category": _CATEGORIES.get(str(category).casefold(), category),
+                "status": _status(statuses, row["release_status_id"]),
+                "summary": row["summary"],
+                "description": row["description"],
+                "documentation": row["documentation_url"],
+                "artifact": row["artifact"],
+                "working_group": _stream_slug(group_ids, stream),
+                "versions": versions,
+                "source": source,
+            }
+        )
+    return out
+
+
+def _status(statuses: dict[str | None, str | None], status_id: str | None) -> str | None:
+    status = statuses.get(status_id) or status_id
+    return status.casefold() if status else None
+
+
+def _standard_slug(standard_id: str) -> str:
+    """The slug of a registry standard id (they are slugs already: ``service-registry``)."""
+    return standard_id if re.fullmatch(r"[a-z0-9][a-z0-9-]*", standard_id) else slugify(standard_id)
 
 
 def _implementation(
@@ -333,32 +394,42 @@ def _implementation(
         "name": impl["name"] or impl["id"],
         "description": impl["description"],
         "consortium": consortium,  # None: the consortium's own (it defaults to itself)
-        "standard": version.get("standard_id") or standard,
+        "standard": _standard_slug(str(version.get("standard_id") or standard)),
         "standard_version": version.get("version_number") or number or None,
         "category": impl["category"],
         "url": impl["url"],
         "documentation": impl["documentation_url"],
+        "software_version": impl["version"],
+        "environment": impl["environment"],
+        "curie_prefix": impl["curie_prefix"],
+        "created": _date(impl["created_at"]),
+        "updated": _date(impl["updated_at"]),
         "source": source,
     }
 
 
-def _extra_notes(impls: list[dict[str, str | None]]) -> list[str]:
-    """Implementation columns without a record key, one note per organisation (never contacts)."""
+def _date(timestamp: str | None) -> str | None:
+    """``2020-07-24 12:00:00+00`` → ``2020-07-24``; anything else as it is (then kept as a note)."""
+    if not timestamp:
+        return None
+    match = _DATE.match(timestamp.strip())
+    return match.group(1) if match else timestamp
+
+
+def _times_note(impls: list[dict[str, str | None]]) -> list[str]:
+    """The timestamps whose time of day ``created``/``updated`` cannot hold, verbatim, one note."""
     parts = []
     for impl in impls:
-        fields = [
-            f"{label} {impl[column]}"
-            for column, label in (
-                ("version", "software version"),
-                ("environment", "environment"),
-                ("created_at", "created"),
-                ("updated_at", "updated"),
-                ("curie_prefix", "CURIE prefix"),
-            )
-            if impl[column]
+        times = [
+            f"{column} {impl[column]}"
+            for column in ("created_at", "updated_at")
+            if impl[column] and impl[column] != _date(impl[column])
         ]
-        if fields:
-            parts.append(f"{impl['id']}: {', '.join(fields)}")
+        if times:
+            parts.append(f"{impl['id']}: {', '.join(times)}")
     if not parts:
         return []
-    return ["GA4GH registry implementation details (no record key yet): " + "; ".join(parts)]
+    return [
+        "GA4GH registry implementation timestamps (`created` and `updated` keep the date): "
+        + "; ".join(parts)
+    ]

@@ -17,7 +17,8 @@ Rules that keep every word of the page:
   status and funding (that block stays in ``governance`` and yields them).
 - Structured lines (At a Glance, Points of Contact, Last Updated) that are not understood become
   notes, with a warning. A missing section is a warning.
-- The catalogue's own footer and disclaimer paragraphs are recognised and left out.
+- The catalogue's own footer and disclaimer lines are recognised and left out, line by line
+  (wherever they are: one never ends a section, nor takes the lines around it along).
 
 Parsing (:func:`parse_page`) is separate from linking to organisation records
 (:func:`import_page`), which needs the data folder.
@@ -96,7 +97,7 @@ _SECTION_TITLES = {
     "last_updated": "Last Updated",
 }
 
-#: The catalogue's footer and disclaimers: recognised by how they start, and left out.
+#: The catalogue's footer and disclaimers: a line that starts so is left out (only that line).
 _BOILERPLATE = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
@@ -510,8 +511,7 @@ def _read_section(
     note: Any,
     seen: set[str],
 ) -> None:
-    paras = [p for p in section.paras if not _is_boilerplate(p.text())]
-    section.paras = paras
+    section.paras = _without_boilerplate(section.paras)
     blocks = section.blocks()
     key = section.key
     seen.add(key)
@@ -559,6 +559,25 @@ def _read_section(
     for block in rest:
         for para in block:
             note(para.text())
+
+
+def _without_boilerplate(paras: list[_Para]) -> list[_Para]:
+    """Drop the catalogue's boilerplate line by line; every other line of a paragraph stays.
+
+    Boilerplate may sit anywhere (a copy can put the footer right under a heading, in the
+    same paragraph as the section's text): it never ends a section nor takes a line with it.
+    A paragraph that was only boilerplate goes, and the blank lines before it still count for
+    the paragraph after it, so the section's blocks (see :meth:`_Section.blocks`) stay as laid out.
+    """
+    out: list[_Para] = []
+    gap = 0
+    for para in paras:
+        lines = [(n, line) for n, line in para.lines if not _is_boilerplate(line)]
+        gap = max(gap, para.gap)
+        if lines:
+            out.append(_Para(lines, gap))
+            gap = 0
+    return out
 
 
 def _prose(paras: list[_Para]) -> str:

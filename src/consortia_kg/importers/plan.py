@@ -10,7 +10,8 @@ owned key is replaced by the import's value (or removed when the import has none
 owned list whose ``source`` is another source are kept. Keys the import does not own are kept,
 and filled when the record lacks them. ``aliases`` and ``sources`` are unions; ``notes`` are
 kept, except those the import recognises as its own, which it replaces. Re-importing the same
-input therefore changes nothing.
+input therefore changes nothing. An existing file is updated key by key
+(``recordwriter.update_record_text``): what did not change keeps its text and its comments.
 """
 
 from __future__ import annotations
@@ -29,7 +30,12 @@ from consortia_kg.atomic import write_atomic
 from consortia_kg.errors import InputError
 from consortia_kg.reconcile import ASK_SCORE, LINK_SCORE, Candidate, NameIndex
 from consortia_kg.records import KINDS, SCHEMAS, Field, Schema, display_path, load_records
-from consortia_kg.recordwriter import canonical, item_to_dict, render_record
+from consortia_kg.recordwriter import (
+    canonical,
+    item_to_dict,
+    render_record,
+    update_record_text,
+)
 
 __all__ = [
     "Change",
@@ -346,8 +352,14 @@ class Workspace:
         imported = canonical(kind, clean)
         merged = merge_record(kind, existing or {}, imported, own)
         sources = ", ".join(merged.get("sources") or [])
-        text = render_record(kind, merged, comment or _comment(kind, sources))
+        comment = comment or _comment(kind, sources)
         old_text = path.read_text(encoding="utf-8") if path.is_file() else None
+        # an existing file changes only where its values do: comments and layout stay
+        text = (
+            render_record(kind, merged, comment)
+            if old_text is None
+            else update_record_text(kind, old_text, merged, comment)
+        )
         change = Change(kind, slug, path, old_text, text)
         self.changes[(kind, slug)] = change
         self.records[kind][slug] = merged

@@ -4,21 +4,22 @@ Each ROR record becomes ``data/organisations/<slug>.yaml``: the slug of the exis
 the same ROR id, Wikidata id or name (see ``reconcile``), else the ROR id's last segment
 (``https://ror.org/0001j6c19`` → ``0001j6c19``). What maps onto record keys:
 
-- names: ``ror_display`` → ``name``; labels and the display name with a language → ``labels``;
-  the first acronym → ``acronym``; other acronyms, aliases and labels without a language →
-  ``aliases``. Name types and the languages of aliases and acronyms have no key yet: when a
-  record has any, the full ``names`` list is kept verbatim (JSON) in a note starting "ROR names".
+- names: ``ror_display`` → ``name``; every name, verbatim, → ``labels`` (``value``, ``lang`` when
+  ROR gives one, and ``types``: ror_display, label, alias, acronym), in ROR's order; the first
+  acronym also → ``acronym`` (what reconciliation and the record's ``ckg:acronym`` use);
 - ``types``, ``status``, ``established``; ``locations`` (GeoNames id, city, region, country,
   country code; coordinates are GeoNames' data, reachable by the id, and are not copied);
 - ``links``: the first website → ``homepage``, the others (Wikipedia, …) → ``links``;
+- ``domains`` → ``domains``;
 - ``external_ids``: GRID, ISNI, FundRef → ``identifiers`` (every value, preferred first);
-  Wikidata (preferred, else first) → ``wikidata``, further Wikidata ids → a note;
+  Wikidata: the preferred id (else the first) → ``wikidata``, every other one → ``identifiers``
+  with scheme ``wikidata``;
 - ``relationships``: type, ROR id and label, plus ``organisation: <slug>`` when the related
-  organisation is in the data (or in the same import); otherwise the ROR IRI stays the link;
-- ``domains`` → a note (no key yet). ``admin`` (ROR's own bookkeeping) is not kept.
+  organisation is in the data (or in the same import); otherwise the ROR IRI stays the link.
 
-When two organisations would share a name (the record shapes refuse that), the city is added:
-"Hospital San Agustín (Linares)"; ROR's display name stays in ``labels`` and a note says why.
+``admin`` (ROR's own bookkeeping) is not kept. Two ROR records may share a display name (two
+hospitals called "Hospital San Agustín"): each keeps ROR's name, as the record shapes do not
+call two organisations with different ROR ids duplicates.
 """
 
 from __future__ import annotations
@@ -44,10 +45,13 @@ __all__ = ["ROR_KEYS", "RorInput", "RorRecord", "import_ror", "read_ror"]
 ROR_KEYS = frozenset(
     {
         "name", "acronym", "labels", "types", "status", "established", "homepage", "links",
-        "ror", "wikidata", "locations", "relationships",
+        "domains", "ror", "wikidata", "locations", "relationships",
     }
 )  # fmt: skip
-#: Notes a ROR import writes start so; a re-import replaces them.
+#: The ROR identifier schemes of ``identifiers``; a re-import replaces them.
+IDENTIFIER_SCHEMES = ("grid", "isni", "fundref", "wikidata")
+#: Notes earlier versions of this import wrote (names, domains and Wikidata ids before the record
+#: format had keys for them; a city added to a shared name): a re-import removes them.
 NOTE_PREFIXES = ("ROR names", "ROR domains", "ROR Wikidata", "ROR's display name")
 #: Every ROR v2 record has these keys (``established`` may be null).
 REQUIRED = (
@@ -241,20 +245,15 @@ def import_ror(ws: Workspace, data: RorInput, tick: Callable[[], None] | None = 
     """Plan an organisation record per ROR record; return their slugs, in input order."""
     source = ws.ensure_source(data.raw, data.path, data.display, _source_fields(data))
     own = Ownership(
-        source,
-        ROR_KEYS,
-        note_prefixes=NOTE_PREFIXES,
-        identifier_schemes=("grid", "isni", "fundref"),
+        source, ROR_KEYS, note_prefixes=NOTE_PREFIXES, identifier_schemes=IDENTIFIER_SCHEMES
     )
     slugs: dict[str, str] = {}
     for record in data.records:
         slugs[record.ror] = _slug_for(ws, record, source)
     by_ror = {str(r["ror"]): slug for slug, r in ws.records["organisation"].items() if r.get("ror")}
     by_ror.update(slugs)
-    clashes = _name_clashes(ws, data.records, slugs)
     for record in data.records:
-        fields = _record(record.data, by_ror, source, clashes.get(record.ror, ""))
-        ws.put("organisation", slugs[record.ror], fields, own)
+        ws.put("organisation", slugs[record.ror], _record(record.data, by_ror, source), own)
         if tick is not None:
             tick()
     return [slugs[r.ror] for r in data.records]
@@ -281,59 +280,13 @@ def _wikidata(data: dict[str, Any]) -> tuple[str | None, list[str]]:
     return None, []
 
 
-def _name_clashes(ws: Workspace, records: list[RorRecord], slugs: dict[str, str]) -> dict[str, str]:
-    """Return ROR id → the name to use, for records whose display name another record has."""
-    batch = set(slugs.values())
-    taken: dict[str, set[str]] = {}
-    for slug, other in ws.records["organisation"].items():
-        if slug in batch:
-            continue
-        for text in [other.get("name"), *(lab.get("value") for lab in other.get("labels") or [])]:
-            if text:
-                taken.setdefault(str(text).casefold(), set()).add(slug)
-    for record in records:
-        taken.setdefault(_display_name(record.data).casefold(), set()).add(slugs[record.ror])
-    out: dict[str, str] = {}
-    used: set[str] = set()
-    for record in records:
-        name = _display_name(record.data)
-        if len(taken[name.casefold()] - {slugs[record.ror]}) == 0:
-            continue
-        city = next(
-            (str(loc["geonames_details"].get("name") or "") for loc in record.data["locations"]),
-            "",
-        )
-        candidate = f"{name} ({city})" if city else ""
-        if not candidate or candidate.casefold() in used or candidate.casefold() in taken:
-            candidate = f"{name} ({record.ror.rsplit('/', 1)[1]})"
-        used.add(candidate.casefold())
-        out[record.ror] = candidate
-    return out
-
-
-def _record(
-    data: dict[str, Any], by_ror: dict[str, str], source: str, clash_name: str
-) -> dict[str, Any]:
+def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> dict[str, Any]:
     names = data["names"]
-    display = _display_name(data)
-    out: dict[str, Any] = {"name": clash_name or display}
+    out: dict[str, Any] = {"name": _display_name(data)}
     acronyms = [n["value"].strip() for n in names if "acronym" in n["types"]]
     if acronyms:
         out["acronym"] = acronyms[0]
-    aliases: list[str] = list(acronyms[1:])
-    labels: list[dict[str, str]] = []
-    for n in names:
-        value, lang, types = n["value"].strip(), n.get("lang"), n["types"]
-        if ("label" in types or "ror_display" in types) and lang:
-            labels.append({"value": value, "lang": lang})
-        elif "label" in types and "ror_display" not in types:
-            aliases.append(value)
-        if "alias" in types:
-            aliases.append(value)
-    if clash_name and not any(lab["value"] == display for lab in labels):
-        aliases.append(display)
-    out["aliases"] = [a for i, a in enumerate(aliases) if a != out["name"] and a not in aliases[:i]]
-    out["labels"] = labels
+    out["labels"] = [_label(n) for n in names]
     out["types"] = list(data["types"])
     out["status"] = data["status"]
     if data["established"] is not None:
@@ -346,19 +299,23 @@ def _record(
         for link in data["links"]
         if not (link["type"] == "website" and link["value"].strip() == websites[0])
     ]
+    out["domains"] = [str(d).strip() for d in data.get("domains") or []]
     out["ror"] = data["id"]
     wikidata, more_wikidata = _wikidata(data)
     if wikidata:
         out["wikidata"] = wikidata
     identifiers: list[dict[str, str]] = []
     for ext in data["external_ids"]:
-        if ext["type"] not in ("grid", "isni", "fundref"):
+        if ext["type"] == "wikidata":
+            values = more_wikidata  # the preferred one is `wikidata`
+        elif ext["type"] in IDENTIFIER_SCHEMES:
+            values = [str(v) for v in ext["all"]]
+            preferred = ext.get("preferred")
+            if preferred in values:
+                values.remove(preferred)
+                values.insert(0, preferred)
+        else:
             continue
-        values = [str(v) for v in ext["all"]]
-        preferred = ext.get("preferred")
-        if preferred in values:
-            values.remove(preferred)
-            values.insert(0, preferred)
         identifiers.extend({"scheme": ext["type"], "value": v} for v in values)
     out["identifiers"] = identifiers
     out["locations"] = [_location(loc) for loc in data["locations"]]
@@ -373,8 +330,16 @@ def _record(
         relationships.append(item)
     out["relationships"] = relationships
     out["sources"] = [source]
-    out["notes"] = _notes(data, more_wikidata, clash_name, display)
     return out
+
+
+def _label(name: dict[str, Any]) -> dict[str, Any]:
+    """A ROR name as a ``labels`` item: its value, language (when ROR gives one) and types."""
+    label: dict[str, Any] = {"value": name["value"].strip()}
+    if name.get("lang"):
+        label["lang"] = name["lang"]
+    label["types"] = list(name["types"])
+    return label
 
 
 def _location(location: dict[str, Any]) -> dict[str, Any]:
@@ -390,41 +355,6 @@ def _location(location: dict[str, Any]) -> dict[str, Any]:
             out[key] = str(details[ror_key]).strip()
     out["geonames_id"] = str(location["geonames_id"])
     return out
-
-
-def _representable(name: dict[str, Any]) -> bool:
-    """Return True when the record keys can hold this name with its types and language."""
-    types, lang = set(name["types"]), name.get("lang")
-    if types <= {"ror_display", "label"}:
-        return bool(lang) or "ror_display" in types
-    return len(types) == 1 and not lang  # a lone acronym or alias without a language
-
-
-def _notes(
-    data: dict[str, Any], more_wikidata: list[str], clash_name: str, display: str
-) -> list[str]:
-    notes = []
-    if not all(_representable(n) for n in data["names"]):
-        verbatim = json.dumps(
-            [
-                {"value": n["value"], "types": n["types"], "lang": n.get("lang")}
-                for n in data["names"]
-            ],
-            ensure_ascii=False,
-        )
-        notes.append(f"ROR names with their types and languages (no record key yet): {verbatim}")
-    domains = [str(d) for d in data.get("domains") or []]
-    if domains:
-        notes.append(f"ROR domains (no record key yet): {', '.join(domains)}")
-    if more_wikidata:
-        extra = ", ".join(more_wikidata)
-        notes.append(f"ROR Wikidata ids besides the preferred one (no record key yet): {extra}")
-    if clash_name:
-        notes.append(
-            f'ROR\'s display name is "{display}"; "{clash_name}" tells it apart from another '
-            "organisation record with the same name."
-        )
-    return notes
 
 
 def _source_fields(data: RorInput) -> dict[str, Any]:

@@ -1,0 +1,416 @@
+"""What the server serves, one generation at a time, and how a rebuilt store is swapped in.
+
+A *generation* is a private snapshot of the store folder (its immutable files hard-linked, the
+small ones copied) and of the dumps beside it, a pool of query workers over that snapshot, and
+an index of the IRIs it mints. The server watches the store's ``meta.json``; when ``build`` (or
+``query``) has put a store of another version in place, a new generation is opened completely
+(workers started, index built) and then made current in one assignment. Each request takes the
+current generation once and uses it to the end, so every answer comes from one version of the
+data; the old generation is closed once its last request is done. No request waits for a swap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from consortia_kg.errors import InputError
+from consortia_kg.store import StoreMeta, read_meta
+from consortia_kg.vocab import DCTERMS, RDF, mint
+
+from .config import ServeConfig
+from .index import NAME_PREDICATES, EntityIndex
+from .worker import DumpJob, QueryJob, WorkerPool
+
+__all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher"]
+
+#: Bumped when pages change shape, so that ETags change with them.
+SERVE_VERSION = "1"
+
+_SNAPSHOT_PREFIX = ".serve-"
+
+Log = Callable[[str], None]
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One dump file as /dumps/ lists it."""
+
+    name: str
+    size: int
+    sha256: str
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    # RocksDB never changes a table file once written: a hard link is a safe copy of it
+    if source.endswith(".sst"):
+        try:
+            os.link(source, target)
+            return
+        except OSError:
+            pass
+    shutil.copy2(source, target)
+
+
+def snapshot_store(store_dir: Path, target: Path, attempts: int = 50) -> StoreMeta:
+    """Copy a complete store into ``target``; retry when a rebuild replaces it meanwhile."""
+    for _ in range(attempts):
+        meta = read_meta(store_dir)
+        if meta is None:
+            raise InputError(f"{store_dir} holds no filled store", hint="run consortia-kg build")
+        try:
+            before = os.stat(store_dir).st_ino
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(store_dir, target, copy_function=_link_or_copy)
+            unchanged = os.stat(store_dir).st_ino == before
+        except (OSError, shutil.Error):
+            unchanged = False
+        if unchanged and read_meta(target) == meta:
+            return meta
+        time.sleep(0.05)
+    raise InputError(f"{store_dir} kept changing while it was being read", hint="try again")
+
+
+def _void_version(void_ttl: bytes, base: str) -> str | None:
+    dataset = ox.NamedNode(mint(base, "dataset"))
+    try:
+        for triple in ox.parse(void_ttl, format=ox.RdfFormat.TURTLE):
+            if triple.subject == dataset and triple.predicate.value == DCTERMS + "hasVersion":
+                value: str = triple.object.value
+                return value.removeprefix("sha256:")
+    except SyntaxError:
+        return None
+    return None
+
+
+def read_sums(folder: Path) -> dict[str, str]:
+    """Return name → SHA-256 from a ``SHA256SUMS`` file (empty when there is none)."""
+    try:
+        text = (folder / "SHA256SUMS").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    sums = {}
+    for line in text.splitlines():
+        digest, _, name = line.partition("  ")
+        if digest and name and "/" not in name and not name.startswith("."):
+            sums[name] = digest
+    return sums
+
+
+def snapshot_dumps(source: Path, target: Path, meta: StoreMeta) -> bool:
+    """Copy the dumps of ``meta``'s version into ``target``; False when ``source`` has others."""
+    sums = read_sums(source)
+    if "void.ttl" not in sums:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    try:
+        for name in [*sums, "SHA256SUMS"]:
+            shutil.copy2(source / name, target / name)
+    except OSError:
+        return False
+    for name, digest in sums.items():
+        if hashlib.sha256((target / name).read_bytes()).hexdigest() != digest:
+            return False
+    version = _void_version((target / "void.ttl").read_bytes(), meta.base)
+    return version == meta.version and read_sums(target) == sums
+
+
+@dataclass
+class Generation:
+    """One version of the data, ready to answer."""
+
+    number: int
+    meta: StoreMeta
+    folder: Path
+    pool: WorkerPool
+    index: EntityIndex
+    dumps: list[DumpFile]
+    void: list[ox.Triple]
+    #: when this version was built into the store (its meta.json), as a Unix time
+    built_at: float
+    users: int = 0
+    retired: bool = False
+    _etags: dict[str, str] = field(default_factory=dict, repr=False)
+    _bodies: dict[str, bytes | str] = field(default_factory=dict, repr=False)
+    _cached_bytes: int = 0
+
+    @property
+    def version(self) -> str:
+        """Return the data's version (a hash of every record)."""
+        return self.meta.version
+
+    @property
+    def base(self) -> str:
+        """Return the base IRI the store was built with."""
+        return self.meta.base
+
+    @property
+    def graphs(self) -> tuple[str, ...]:
+        """Return the named graphs the store holds."""
+        return self.pool.graphs
+
+    @property
+    def dumps_dir(self) -> Path:
+        """Return the folder of this generation's dump files."""
+        return self.folder / "dumps"
+
+    def etag(self, *parts: str) -> str:
+        """Return a strong ETag for a representation of this version of the data."""
+        key = "\0".join(parts)
+        tag = self._etags.get(key)
+        if tag is None:
+            seed = f"{self.meta.version}\0{self.meta.builder}\0{SERVE_VERSION}\0{key}"
+            tag = '"' + hashlib.sha256(seed.encode()).hexdigest()[:32] + '"'
+            if len(self._etags) < 10_000:
+                self._etags[key] = tag
+        return tag
+
+    def cached(self, key: str) -> bytes | str | None:
+        """Return a representation made before for this version (they never change within it)."""
+        return self._bodies.get(key)
+
+    def remember(self, key: str, body: bytes | str, limit: int = 64 << 20) -> None:
+        """Keep a representation for the next request, while the cache stays under ``limit``."""
+        size = len(body)
+        if key not in self._bodies and self._cached_bytes + size <= limit:
+            self._bodies[key] = body
+            self._cached_bytes += size
+
+    async def query(self, job: QueryJob, budget: float | None) -> Any:
+        """Run a job on this generation's workers."""
+        return await self.pool.run(job, budget)
+
+
+async def _build_index(pool: WorkerPool, base: str, void: list[ox.Triple]) -> EntityIndex:
+    index = EntityIndex(base)
+    base_literal = str(ox.Literal(base))
+    names = " ".join(f"<{p}>" for p in (*NAME_PREDICATES, RDF + "type"))
+    subjects = f"""SELECT DISTINCT ?s WHERE {{
+  ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {base_literal}))
+}}"""
+    facts = f"""SELECT DISTINCT ?s ?p ?o WHERE {{
+  VALUES ?p {{ {names} }}
+  ?s ?p ?o . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {base_literal}))
+}}"""
+    for text in (subjects, facts):
+        reply = await pool.run(QueryJob(text, trusted=True, max_rows=50_000_000), None)
+        if reply.status != 200:
+            raise RuntimeError(f"cannot index the store: {reply.message}")
+        for row in json.loads(reply.body)["results"]["bindings"]:
+            if "p" in row:
+                index.add(row["s"]["value"], row["p"]["value"], row["o"]["value"])
+            else:
+                index.add(row["s"]["value"])
+    index.extend(
+        (
+            (t.subject.value, t.predicate.value, str(getattr(t.object, "value", t.object)))
+            for t in void
+            if isinstance(t.subject, ox.NamedNode)
+        ),
+        void=True,
+    )
+    for triple in void:  # things VoID mentions without a name (checksums) still resolve
+        if isinstance(triple.subject, ox.NamedNode) and triple.subject.value.startswith(base):
+            index.add(triple.subject.value).void = True
+    return index
+
+
+async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) -> Generation:
+    """Snapshot the store and its dumps, start workers over them, and index the IRIs."""
+    parent = config.store_dir.parent
+    folder = parent / f".{config.store_dir.name}{_SNAPSHOT_PREFIX}{os.getpid()}-{number}"
+    meta = await asyncio.to_thread(snapshot_store, config.store_dir, folder / "store")
+    built_at = (folder / "store" / "meta.json").stat().st_mtime
+    pool = WorkerPool(
+        str(folder / "store" / "oxigraph"),
+        meta.base,
+        size=config.workers,
+        admission_wait=config.admission_wait,
+        isolate=config.isolate,
+    )
+    try:
+        await pool.start()
+        matched = await asyncio.to_thread(snapshot_dumps, config.dumps_dir, folder / "dumps", meta)
+        if not matched:
+            log(f"serve: the dumps in {config.dumps_dir} are not of this version; writing them")
+            await _write_dumps(pool, meta, folder / "dumps")
+        void = list(
+            ox.parse((folder / "dumps" / "void.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
+        )
+        index = await _build_index(pool, meta.base, void)
+        dumps = [
+            DumpFile(name, (folder / "dumps" / name).stat().st_size, digest)
+            for name, digest in sorted(read_sums(folder / "dumps").items())
+        ]
+    except BaseException:
+        await pool.close()
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Generation(number, meta, folder, pool, index, dumps, void, built_at)
+
+
+async def _write_dumps(pool: WorkerPool, meta: StoreMeta, target: Path) -> None:
+    """Write the dumps of the store itself (when the ones beside it are of another version)."""
+    from consortia_kg.build import BuiltGraph
+    from consortia_kg.export import dump_files
+
+    reply = await pool.run(DumpJob(), None)
+    if reply.status != 200:
+        raise RuntimeError(f"cannot read the store to write its dumps: {reply.message}")
+
+    def write() -> None:
+        quads = list(ox.parse(reply.body, format=ox.RdfFormat.N_QUADS))
+        files = dump_files(BuiltGraph(base=meta.base, quads=quads, version=meta.version))
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for name, content in files.items():
+            (target / name).write_bytes(content)
+
+    await asyncio.to_thread(write)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_snapshots(store_dir: Path) -> None:
+    """Delete snapshots left by servers that are no longer running."""
+    pattern = f".{store_dir.name}{_SNAPSHOT_PREFIX}*"
+    for folder in store_dir.parent.glob(pattern):
+        pid_text = folder.name.rsplit(_SNAPSHOT_PREFIX, 1)[-1].split("-", 1)[0]
+        if pid_text.isdigit() and int(pid_text) != os.getpid() and not _alive(int(pid_text)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+class Publisher:
+    """Holds the current generation and swaps in a rebuilt store when one appears."""
+
+    def __init__(self, config: ServeConfig, log: Log = _stderr) -> None:
+        self.config, self.log = config, log
+        self.current: Generation | None = None
+        self.swaps = 0
+        self._number = 0
+        self._watcher: asyncio.Task[None] | None = None
+        self._retiring: set[asyncio.Task[None]] = set()
+        self._refused_base: str | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        """Open the first generation and start watching the store."""
+        remove_stale_snapshots(self.config.store_dir)
+        self.current = await self._open()
+        if self.config.reload_interval > 0:
+            self._watcher = asyncio.get_running_loop().create_task(self._watch())
+
+    async def _open(self) -> Generation:
+        self._number += 1
+        return await open_generation(self.config, self._number, self.log)
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Generation]:
+        """Take the current generation for one request (it stays open until released)."""
+        generation = self.current
+        if generation is None:
+            raise RuntimeError("the server has not started")
+        generation.users += 1
+        try:
+            yield generation
+        finally:
+            generation.users -= 1
+
+    def changed(self) -> StoreMeta | None:
+        """Return the store's description when it holds another version than the one served."""
+        meta = read_meta(self.config.store_dir)
+        current = self.current
+        if meta is None or current is None:
+            return None
+        if (meta.version, meta.builder, meta.base) == (
+            current.meta.version,
+            current.meta.builder,
+            current.meta.base,
+        ):
+            return None
+        if meta.base != current.base:
+            if self._refused_base != meta.base:
+                self.log(
+                    f"serve: not swapping in the store in {self.config.store_dir}: it was built "
+                    f"for base IRI {meta.base}, and this server serves {current.base}"
+                )
+                self._refused_base = meta.base
+            return None
+        return meta
+
+    async def reload(self) -> bool:
+        """Swap in the store on disk if it holds another version; return True if it did."""
+        async with self._lock:
+            if self.changed() is None:
+                return False
+            start = time.perf_counter()
+            fresh = await self._open()
+            old, self.current = self.current, fresh
+            self.swaps += 1
+            self.log(
+                f"serve: now serving version {fresh.version[:12]} ({fresh.meta.quads} quads) "
+                f"in place of {old.version[:12] if old else '-'}; ready in "
+                f"{time.perf_counter() - start:.2f} s"
+            )
+            if old is not None:
+                task = asyncio.get_running_loop().create_task(self._retire(old))
+                self._retiring.add(task)
+                task.add_done_callback(self._retiring.discard)
+            return True
+
+    async def _retire(self, generation: Generation) -> None:
+        generation.retired = True
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.config.timeout + 30
+        while generation.users and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        await generation.pool.close(grace=self.config.timeout)
+        await asyncio.to_thread(shutil.rmtree, generation.folder, True)
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.reload_interval)
+            try:
+                await self.reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.log(f"serve: could not swap in the rebuilt store (still serving): {exc}")
+
+    async def close(self) -> None:
+        """Stop watching, and close every generation."""
+        if self._watcher is not None:
+            self._watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._watcher
+        for task in list(self._retiring):
+            with contextlib.suppress(Exception):
+                await task
+        if self.current is not None:
+            await self.current.pool.close(grace=1.0)
+            shutil.rmtree(self.current.folder, ignore_errors=True)
+            self.current = None

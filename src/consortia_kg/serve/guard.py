@@ -1,0 +1,239 @@
+"""What a query may do here: parsed with rdflib's SPARQL grammar, refused when it would fetch.
+
+pyoxigraph executes ``SERVICE`` by calling the remote endpoint, so no query text reaches it
+before this check has read it as SPARQL (never with a regular expression): ``SERVICE``
+anywhere (sub-queries and ``EXISTS`` included), ``FROM``/``FROM NAMED`` and the protocol's
+``default-graph-uri``/``named-graph-uri`` naming a graph the store does not hold or a
+``file:`` IRI, and every update (``LOAD``, ``USING`` and all the others) are refused with
+a message that says why. The check runs in the query worker (see :mod:`.worker`), inside the
+time budget, so a query that is slow to parse cannot hold up the server either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Checked", "QueryGuard", "Refused"]
+
+_FORMS = {
+    "SelectQuery": "SELECT",
+    "ConstructQuery": "CONSTRUCT",
+    "AskQuery": "ASK",
+    "DescribeQuery": "DESCRIBE",
+}
+
+_UPDATE_NAMES = {
+    "Load": "LOAD",
+    "Clear": "CLEAR",
+    "Drop": "DROP",
+    "Create": "CREATE",
+    "Add": "ADD",
+    "Move": "MOVE",
+    "Copy": "COPY",
+    "InsertData": "INSERT DATA",
+    "DeleteData": "DELETE DATA",
+    "DeleteWhere": "DELETE WHERE",
+    "Modify": "DELETE/INSERT",
+}
+
+
+class Refused(Exception):
+    """A request the endpoint will not run: an HTTP status and a message that says why."""
+
+    def __init__(self, status: int, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.status, self.message, self.hint = status, message, hint
+
+    def text(self) -> str:
+        """Return the message and its hint, as the response body says them."""
+        return self.message + (f"\n  fix: {self.hint}" if self.hint else "")
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A query that may run: its form and the dataset to run it on."""
+
+    form: str
+    #: the graphs that make up the default graph; None for the union of every graph
+    default_graphs: tuple[str, ...] | None = None
+    #: the graphs GRAPH may reach; None for every graph the store holds
+    named_graphs: tuple[str, ...] | None = None
+
+
+def _nodes(tree: Any) -> Iterator[Any]:
+    """Yield every parsed element (rdflib ``CompValue``) of a parse tree, however deep."""
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, CompValue):
+            yield node
+            stack.extend(dict.values(node))
+        elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
+            stack.extend(node)
+
+
+def _syntax_refusal(exc: Exception, text: str) -> Refused:
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "col", None)
+    what = " ".join(str(getattr(exc, "msg", exc)).split())
+    if len(what) > 200:
+        what = what[:199] + "…"
+    if isinstance(line, int) and isinstance(column, int):
+        lines = text.splitlines() or [""]
+        shown = lines[line - 1] if 0 < line <= len(lines) else ""
+        caret = " " * (max(column, 1) - 1) + "^"
+        message = f"SPARQL syntax error at line {line}, column {column}: {what}\n"
+        message += f"    {shown}\n    {caret}"
+    else:
+        message = f"SPARQL syntax error: {what}"
+    return Refused(400, message, "see https://www.w3.org/TR/sparql11-query/#grammar")
+
+
+class QueryGuard:
+    """Checks query texts against the graphs one store holds (answers are cached by text)."""
+
+    def __init__(self, held: Iterable[str], base: str, cache_size: int = 512) -> None:
+        self.held = frozenset(held)
+        self.base = base
+        self.cache_size = cache_size
+        self._cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Checked | Refused] = {}
+
+    def check_query(
+        self, text: str, default_uris: Iterable[str] = (), named_uris: Iterable[str] = ()
+    ) -> Checked:
+        """Return how to run ``text``, or raise :class:`Refused` saying why it may not run."""
+        key = (text, tuple(default_uris), tuple(named_uris))
+        found = self._cache.get(key)
+        if found is None:
+            try:
+                found = self._check_query(text, key[1], key[2])
+            except Refused as refused:
+                found = refused
+            if len(self._cache) >= self.cache_size:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = found
+        if isinstance(found, Refused):
+            raise found
+        return found
+
+    def _check_query(
+        self, text: str, default_uris: tuple[str, ...], named_uris: tuple[str, ...]
+    ) -> Checked:
+        from rdflib.plugins.sparql.algebra import translatePrologue
+        from rdflib.plugins.sparql.parser import parseQuery
+
+        try:
+            tree = parseQuery(text)
+        except Exception as exc:
+            update = self._as_update(text)
+            if update is not None:
+                raise update from None
+            raise _syntax_refusal(exc, text) from None
+        self._refuse_service(tree)
+        prologue_tree, query = tree[0], tree[1]
+        form = _FORMS.get(query.name, "SELECT")
+        for name in ("default-graph-uri", "named-graph-uri"):
+            for iri in default_uris if name == "default-graph-uri" else named_uris:
+                self._check_graph(str(iri), name)
+        if default_uris or named_uris:  # the protocol's dataset replaces the query's own
+            return Checked(form, tuple(default_uris), tuple(named_uris))
+        clauses = list(dict.get(query, "datasetClause") or ())
+        if not clauses:
+            return Checked(form)
+        try:
+            prologue = translatePrologue(prologue_tree, self.base)
+        except Exception as exc:
+            raise _syntax_refusal(exc, text) from None
+        default: list[str] = []
+        named: list[str] = []
+        for clause in clauses:
+            is_named = "named" in clause
+            iri = str(prologue.absolutize(dict.get(clause, "named" if is_named else "default")))
+            self._check_graph(iri, "FROM NAMED" if is_named else "FROM")
+            (named if is_named else default).append(iri)
+        # SPARQL 1.1 §13.2: with only FROM NAMED the default graph is empty, and the reverse
+        return Checked(form, tuple(default), tuple(named))
+
+    def _refuse_service(self, tree: Any) -> None:
+        for node in _nodes(tree):
+            if node.name == "ServiceGraphPattern":
+                term = dict.get(node, "term")
+                shown = f"<{term}>" if term is not None and ":" in str(term) else str(term)
+                raise Refused(
+                    400,
+                    f"SERVICE {shown} is refused: this endpoint answers from its own graph and "
+                    "never calls another endpoint (no federated queries)",
+                    "run the federated part against that endpoint yourself",
+                )
+
+    def _check_graph(self, iri: str, where: str) -> None:
+        if iri.lower().startswith("file:"):
+            raise Refused(
+                400,
+                f"{where} <{iri}> is refused: file: IRIs are never read; this endpoint only "
+                "answers from the graphs it holds",
+                "leave it out to query every record graph",
+            )
+        if iri not in self.held:
+            example = min(self.held) if self.held else ""
+            raise Refused(
+                400,
+                f"{where} <{iri}> is refused: this endpoint holds no such graph and never "
+                "fetches one",
+                f"name one of its record graphs (e.g. <{example}>; the service description at "
+                "this URL lists them all) or leave it out to query every record graph",
+            )
+
+    def check_update(self, text: str) -> Refused:
+        """Return why an update is refused: 400 when it would fetch, 403 otherwise."""
+        refused = self._as_update(text)
+        if refused is not None:
+            return refused
+        return Refused(
+            403,
+            "this endpoint is read-only: SPARQL Update is refused",
+            "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
+        )
+
+    def _as_update(self, text: str) -> Refused | None:
+        """Return the refusal of ``text`` read as an update, or None when it is not one."""
+        from rdflib.plugins.sparql.parser import parseUpdate
+
+        try:
+            tree = parseUpdate(text)
+        except Exception:
+            return None
+        operations = [n for n in dict.get(tree, "request") or () if hasattr(n, "name")]
+        if not operations:
+            return None
+        for node in operations:
+            if node.name == "Load":
+                return Refused(
+                    400,
+                    f"LOAD <{dict.get(node, 'iri')}> is refused: this endpoint is read-only and "
+                    "never fetches a document",
+                    "load the document into your own store; query this endpoint with query=…",
+                )
+            for using in dict.get(node, "using") or ():
+                iri = str(dict.get(using, "named") or dict.get(using, "default"))
+                if iri.lower().startswith("file:") or iri not in self.held:
+                    return Refused(
+                        400,
+                        f"USING <{iri}> is refused: this endpoint never fetches a graph, and it "
+                        "is read-only",
+                        "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
+                    )
+        try:
+            self._refuse_service(tree)
+        except Refused as refused:
+            return refused
+        names = sorted({_UPDATE_NAMES.get(n.name, n.name) for n in operations})
+        return Refused(
+            403,
+            f"this endpoint is read-only: SPARQL Update ({', '.join(names)}) is refused",
+            "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
+        )

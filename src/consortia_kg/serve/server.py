@@ -1,0 +1,169 @@
+"""Running the application: the store it needs, uvicorn in front of it, a server in a thread.
+
+``prepare_serving`` builds what a fresh clone lacks (the dumps and the store); ``run_server``
+serves until SIGINT/SIGTERM, letting running requests finish; ``BackgroundServer`` runs the same
+server in a thread on 127.0.0.1, for tests and the benchmark.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .config import ServeConfig
+
+__all__ = ["BackgroundServer", "free_port", "prepare_serving", "run_server", "uvicorn_config"]
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
+    """Make sure the store (and the dumps beside it) hold the records in ``config.data_dir``.
+
+    The store is refilled only when the records, the base IRI or the build code changed; the
+    dumps are written again when they are missing or of another version.
+    """
+    from consortia_kg.api import prepare_store
+    from consortia_kg.errors import InputError
+    from consortia_kg.pipeline import build_dumps
+    from consortia_kg.store import read_meta
+
+    from .generation import _void_version
+
+    prepare_store(config.data_dir, config.store_dir, config.base, progress)
+    meta = read_meta(config.store_dir)
+    void = config.dumps_dir / "void.ttl"
+    current = meta is not None and void.is_file()
+    if current and meta is not None:
+        current = _void_version(void.read_bytes(), meta.base) == meta.version
+    if not current:
+        progress(f"serve: writing the dumps into {config.dumps_dir}")
+        run = build_dumps(config.data_dir, config.dumps_dir, config.base, progress)
+        if not run.files:
+            raise InputError(
+                f"the records in {config.data_dir} cannot be built",
+                hint=f"run consortia-kg validate --data {config.data_dir}",
+            )
+
+
+def uvicorn_config(config: ServeConfig, host: str, port: int, quiet: bool = False) -> Any:
+    """Return the uvicorn settings: h11, a request-line limit above ours, graceful shutdown."""
+    import uvicorn
+
+    from .app import create_app
+
+    return uvicorn.Config(
+        create_app(config),
+        host=host,
+        port=port,
+        http="h11",
+        # ours answers 414 with a message; h11's own limit must not cut in first
+        h11_max_incomplete_event_size=config.max_url + 65_536,
+        limit_concurrency=256,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=int(config.timeout) + 5,
+        log_level="warning" if quiet else "info",
+        access_log=not quiet,
+        server_header=False,
+        lifespan="on",
+    )
+
+
+def run_server(config: ServeConfig, host: str, port: int, quiet: bool = False) -> None:
+    """Serve until interrupted."""
+    import uvicorn
+
+    uvicorn.Server(uvicorn_config(config, host, port, quiet)).run()
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class BackgroundServer:
+    """``with BackgroundServer(config) as server: server.url`` serves in a thread on 127.0.0.1."""
+
+    def __init__(
+        self, config: ServeConfig, port: int | None = None, startup_seconds: float = 120
+    ) -> None:
+        self.config = config
+        self.port = port or free_port()
+        self.startup_seconds = startup_seconds
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+
+    @classmethod
+    def for_data(
+        cls, data_dir: Path, work_dir: Path, base_path: str = "/", **settings: Any
+    ) -> BackgroundServer:
+        """Build ``data_dir`` into ``work_dir/dist`` with the server's own address as base IRI."""
+        port = free_port()
+        config = ServeConfig(
+            data_dir=data_dir,
+            store_dir=work_dir / "dist" / "store",
+            base=f"http://127.0.0.1:{port}{base_path}",
+            **settings,
+        )
+        prepare_serving(config)
+        return cls(config, port)
+
+    @property
+    def url(self) -> str:
+        """Return the server's address with the base IRI's path (where the home page is)."""
+        return f"http://127.0.0.1:{self.port}{self.config.prefix}"
+
+    @property
+    def app(self) -> Any:
+        """Return the running Starlette application."""
+        return self._server.config.loaded_app if self._server else None
+
+    def start(self) -> BackgroundServer:
+        """Start serving and wait until the first generation is open."""
+        import uvicorn
+
+        self._server = uvicorn.Server(uvicorn_config(self.config, "127.0.0.1", self.port, True))
+        self._server.install_signal_handlers = lambda: None
+        self._thread = threading.Thread(
+            target=self._server.run, name="consortia-kg-serve", daemon=True
+        )
+        self._thread.start()
+        deadline = time.monotonic() + self.startup_seconds
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the server stopped while starting (see the log above)")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the server did not start within {self.startup_seconds} s")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; running requests finish first."""
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(60)
+
+    def __enter__(self) -> BackgroundServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,181 @@
+"""Run the shapes' SHACL-SPARQL constraints set-wise on a pyoxigraph store.
+
+SHACL runs a SPARQL constraint once per focus node with ``$this`` pre-bound: 100,000 focus nodes
+are 100,000 queries, and a rule that compares each node with all others becomes quadratic. The
+same results come from one query per constraint with ``$this`` left free and joined to the
+shape's targets, which lets the query engine use its indexes. The findings match pySHACL's (a
+test compares the two engines on the fixtures and on a generated data set).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+__all__ = ["SparqlFinding", "run_sparql_constraints", "sparql_constraints"]
+
+_SH = "http://www.w3.org/ns/shacl#"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+
+
+@dataclass(frozen=True)
+class SparqlFinding:
+    """One solution of a constraint: what pySHACL would report as a validation result."""
+
+    focus: str
+    path: str
+    value: Any
+    message: str
+    severity: str
+    shape: Any
+    constraint: Any
+
+
+@dataclass(frozen=True)
+class _Constraint:
+    shape: Any
+    constraint: Any
+    query: str
+    path: str
+    message: str
+    severity: str
+
+
+def sparql_constraints(shapes: Any) -> list[_Constraint]:
+    """Compile every active sh:sparql constraint of ``shapes`` (an rdflib graph) to one query."""
+    from rdflib import Literal, Namespace, URIRef
+
+    sh = Namespace(_SH)
+    compiled = []
+    for shape, constraint in sorted(shapes.subject_objects(sh.sparql), key=lambda so: str(so)):
+        if _deactivated(shapes, shape) or _deactivated(shapes, constraint):
+            continue
+        owners = [shape, *shapes.subjects(sh.property, shape)]
+        targets = [t for owner in owners for t in _targets(shapes, owner)]
+        if not targets:
+            continue
+        select = str(shapes.value(constraint, sh.select))
+        path_node = shapes.value(shape, sh.path)
+        path = _path(shapes, path_node) if path_node is not None else ""
+        body = select.replace("$this", "?this")
+        if path:
+            body = body.replace("$PATH", path)
+        target_pattern = " UNION ".join(f"{{ {t} }}" for t in targets)
+        body = _inject(body, target_pattern)
+        prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in _prefixes(shapes, constraint))
+        message = shapes.value(constraint, sh.message) or shapes.value(shape, sh.message)
+        severity = shapes.value(shape, sh.severity) or sh.Violation
+        compiled.append(
+            _Constraint(
+                shape=shape,
+                constraint=constraint,
+                query=prefixes + body,
+                path=str(path_node) if isinstance(path_node, URIRef) else "",
+                message=str(message) if isinstance(message, Literal) else "",
+                severity=str(severity),
+            )
+        )
+    return compiled
+
+
+def run_sparql_constraints(store: ox.Store, shapes: Any) -> list[SparqlFinding]:
+    """Evaluate every SPARQL constraint once over the whole store."""
+    findings = []
+    for rule in sparql_constraints(shapes):
+        solutions = store.query(rule.query)
+        assert isinstance(solutions, ox.QuerySolutions)  # every constraint is a SELECT
+        variables = [v.value for v in solutions.variables]
+        for solution in solutions:
+            bound = {name: solution[name] for name in variables if solution[name] is not None}
+            focus = bound.get("this")
+            if focus is None:
+                continue
+            findings.append(
+                SparqlFinding(
+                    focus=focus.value,
+                    path=rule.path,
+                    value=bound.get("value"),
+                    message=_fill(rule.message, bound),
+                    severity=rule.severity,
+                    shape=rule.shape,
+                    constraint=rule.constraint,
+                )
+            )
+    return findings
+
+
+def _fill(message: str, bound: dict[str, Any]) -> str:
+    """Substitute ``{?var}`` and ``{$var}`` as SHACL-SPARQL says: with the bound term's text."""
+
+    def text(match: re.Match[str]) -> str:
+        term = bound.get(match.group(1))
+        return match.group(0) if term is None else str(term.value)
+
+    return re.sub(r"\{[?$]([A-Za-z_][A-Za-z0-9_]*)\}", text, message)
+
+
+def _deactivated(shapes: Any, node: Any) -> bool:
+    from rdflib import Namespace
+
+    value = shapes.value(node, Namespace(_SH).deactivated)
+    return value is not None and bool(value.toPython())
+
+
+def _targets(shapes: Any, shape: Any) -> list[str]:
+    """SPARQL patterns that bind ``?this`` to the focus nodes of ``shape``."""
+    from rdflib import Namespace
+
+    sh = Namespace(_SH)
+    patterns = []
+    for cls in shapes.objects(shape, sh.targetClass):
+        patterns.append(f"?this <{_RDF_TYPE}>/<{_SUBCLASS}>* <{cls}> .")
+    for prop in shapes.objects(shape, sh.targetSubjectsOf):
+        patterns.append(f"?this <{prop}> [] .")
+    for prop in shapes.objects(shape, sh.targetObjectsOf):
+        patterns.append(f"[] <{prop}> ?this .")
+    for node in shapes.objects(shape, sh.targetNode):
+        patterns.append(f"VALUES ?this {{ <{node}> }}")
+    return patterns
+
+
+def _path(shapes: Any, node: Any) -> str:
+    """A SHACL property path as a SPARQL path (the forms our shapes use)."""
+    from rdflib import Namespace, URIRef
+    from rdflib.collection import Collection
+
+    sh = Namespace(_SH)
+    if isinstance(node, URIRef):
+        return f"<{node}>"
+    inverse = shapes.value(node, sh.inversePath)
+    if inverse is not None:
+        return f"^{_path(shapes, inverse)}"
+    alternatives = shapes.value(node, sh.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path(shapes, n) for n in Collection(shapes, alternatives)) + ")"
+    raise ValueError(f"unsupported path in a SPARQL constraint: {node}")
+
+
+def _prefixes(shapes: Any, constraint: Any) -> list[tuple[str, str]]:
+    from rdflib import Namespace
+
+    sh = Namespace(_SH)
+    out = []
+    for holder in shapes.objects(constraint, sh.prefixes):
+        for declaration in shapes.objects(holder, sh.declare):
+            prefix = shapes.value(declaration, sh.prefix)
+            namespace = shapes.value(declaration, sh.namespace)
+            if prefix is not None and namespace is not None:
+                out.append((str(prefix), str(namespace)))
+    return sorted(set(out))
+
+
+def _inject(select: str, pattern: str) -> str:
+    """Put the target pattern first inside the query's outermost WHERE group."""
+    match = re.search(r"\bWHERE\s*\{", select, flags=re.IGNORECASE)
+    if match is None:
+        raise ValueError("a SPARQL constraint needs a WHERE clause")
+    return select[: match.end()] + f"\n    {pattern}\n" + select[match.end() :]
