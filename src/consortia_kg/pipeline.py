@@ -68,16 +68,14 @@ def validate_data(
     engine: str = "fast",
 ) -> Run:
     """Load, build and run SHACL; every problem ends up in ``run.problems``."""
-    from consortia_kg.validate import validate_graph
+    from consortia_kg.validate import validate_graph, without_cascades
 
     run = load_and_build(data_dir, base_iri, progress)
     if run.fatal or run.built is None:
         return run
     stage = _Stage(progress, "validate")
     result = validate_graph(run.built, engine=engine)
-    # a key the record format already refused shows up again as a missing value: say it once
-    refused = {(p.file, p.key) for p in run.problems}
-    run.problems.extend(p for p in result.problems if (p.file, p.key) not in refused)
+    run.problems.extend(without_cascades(run.problems, result.problems))
     # issue 3: warn about likely duplicate organisations (similar names), which SHACL cannot
     # see; identical names and identifiers are the shapes' errors, reported above
     from consortia_kg.reconcile import find_likely_duplicates

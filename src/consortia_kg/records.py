@@ -711,18 +711,27 @@ def load_records(data_dir: Path) -> RecordSet:
 def _load_one(
     records: RecordSet, kind: str, schema: Schema, path: Path, shown: str, source_path: str
 ) -> None:
+    record, problems = read_record(kind, schema, path, shown, source_path)
+    records.problems.extend(problems)
+    if record is not None:
+        records.records[kind][record.slug] = record
+
+
+def read_record(
+    kind: str, schema: Schema, path: Path, shown: str, source_path: str
+) -> tuple[Record | None, list[Problem]]:
+    """Read and parse one record file; a record that cannot be named comes back as None."""
     root, problems = read_yaml(path, shown)
-    records.problems.extend(problems)
     if root is None:
-        return
-    item, problems = parse_record(root, schema, shown)
-    records.problems.extend(problems)
+        return None, problems
+    item, more = parse_record(root, schema, shown)
+    problems = problems + more
     slug = item.get("id")
     if slug is None:
-        return
+        return None, problems
     if slug != path.stem:
         located = item.located("id")
-        records.problems.append(
+        problems.append(
             Problem(
                 shown, located.line if located else 1, "id",
                 f'"{slug}" differs from the file name {path.name}',
@@ -730,6 +739,18 @@ def _load_one(
                 fix=f"rename the file to {slug}.yaml or set id: {path.stem}", shape="record format",
             )
         )  # fmt: skip
-        return
+        return None, problems
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    records.records[kind][slug] = Record(kind, slug, shown, source_path, item, digest)
+    return Record(kind, slug, shown, source_path, item, digest), problems
+
+
+def record_file(data_dir: Path, path: Path) -> tuple[str, Schema, str]:
+    """Return (kind, schema, source path) of a record file inside ``data_dir``."""
+    folder = path.parent.name
+    for kind, (kind_folder, schema) in KINDS.items():
+        if kind_folder == folder and path.parent.resolve() == (data_dir / folder).resolve():
+            return kind, schema, f"{data_dir.name}/{folder}/{path.name}"
+    raise InputError(
+        f"{path} is not a record file of {data_dir}",
+        hint="name a file under consortia/, organisations/ or sources/ of the data folder",
+    )

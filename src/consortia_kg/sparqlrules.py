@@ -82,11 +82,24 @@ def sparql_constraints(shapes: Any) -> list[_Constraint]:
     return compiled
 
 
-def run_sparql_constraints(store: ox.Store, shapes: Any) -> list[SparqlFinding]:
-    """Evaluate every SPARQL constraint once over the whole store."""
+def run_sparql_constraints(
+    store: ox.Store,
+    shapes: Any,
+    focus: list[str] | None = None,
+    union: bool = False,
+) -> list[SparqlFinding]:
+    """Evaluate every SPARQL constraint once over the whole store.
+
+    ``focus`` limits the focus nodes (re-validating one record); ``union`` reads the union of
+    the store's named graphs as the default graph.
+    """
     findings = []
+    values = ""
+    if focus is not None:
+        values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in focus) + " }"
     for rule in sparql_constraints(shapes):
-        solutions = store.query(rule.query)
+        query = rule.query if not values else _inject(rule.query, values)
+        solutions = store.query(query, use_default_graph_as_union=union)
         assert isinstance(solutions, ox.QuerySolutions)  # every constraint is a SELECT
         variables = [v.value for v in solutions.variables]
         for solution in solutions:

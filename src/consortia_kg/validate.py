@@ -60,6 +60,26 @@ def validate_graph(built: BuiltGraph, shapes: Any = None, engine: str = "fast") 
     return ValidationResult([_locate(built, finding) for finding in findings])
 
 
+def without_cascades(earlier: list[Problem], findings: list[Problem]) -> list[Problem]:
+    """Drop findings on a key the record format already refused: say each problem once.
+
+    A refused value is not built, so SHACL sees it as missing and would report it again.
+    """
+    refused = {(p.file, p.key) for p in earlier}
+    return [p for p in findings if (p.file, p.key) not in refused]
+
+
+def split_shapes(shapes: Any) -> tuple[Any, Any]:
+    """Split the shapes into SHACL-core (for the compiled engine) and the SPARQL constraints."""
+    from rdflib import Graph, Namespace
+
+    sh = Namespace(_SH)
+    core, sparql = Graph(), Graph()
+    for triple in shapes:
+        (sparql if triple[1] == sh.sparql else core).add(triple)
+    return core, sparql
+
+
 def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     from pyshacl import validate
     from rdflib import Graph
@@ -77,17 +97,13 @@ def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
 def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     import pyoxigraph as ox
     from pyshacl_turbo import validate
-    from rdflib import Graph, Namespace, URIRef
+    from rdflib import URIRef
 
     from consortia_kg.sparqlrules import run_sparql_constraints
 
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in built.quads)
-    sh = Namespace(_SH)
-    core = Graph()
-    for triple in shapes:
-        if triple[1] != sh.sparql:
-            core.add(triple)
+    core, _ = split_shapes(shapes)
     _conforms, report, _text = validate(
         store, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
     )

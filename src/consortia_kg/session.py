@@ -1,0 +1,122 @@
+"""A validation session: validate everything once, then one changed record at a time, fast.
+
+An editor or a watcher keeps the session: after the full validation, ``revalidate(path)`` reads
+the one changed file, swaps its named graph in the store, and checks only that record's nodes
+against their neighbourhood (the triples about them and around them in other records, and the
+types of what they point at). SHACL-core constraints run on that small graph; the SHACL-SPARQL
+constraints run on the whole store with the focus limited to the record's nodes. Full
+validation (``consortia-kg validate``) stays the authority: a finding that another record gains
+from this change (say, the other half of a duplicate name) shows up there.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from consortia_kg.build import BuiltGraph, _build_record
+from consortia_kg.errors import Problem
+from consortia_kg.pipeline import load_and_build
+from consortia_kg.records import display_path, read_record, record_file
+from consortia_kg.validate import (
+    _locate,
+    _results,
+    load_shapes,
+    split_shapes,
+    validate_graph,
+    without_cascades,
+)
+from consortia_kg.vocab import resolve_base_iri
+
+__all__ = ["ValidationSession"]
+
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+class ValidationSession:
+    """Holds the records, the graph and a store between validations of one data folder."""
+
+    def __init__(self, data_dir: Path, base_iri: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.base = resolve_base_iri(base_iri)
+        self.shapes = load_shapes()
+        self.core_shapes, _ = split_shapes(self.shapes)
+        self.store = ox.Store()
+        self.built: BuiltGraph | None = None
+        self._compiled: Any = None
+
+    def validate_all(self) -> list[Problem]:
+        """Load, build and validate everything; keep the state for later re-validations."""
+        run = load_and_build(self.data_dir, self.base)
+        self.built = run.built
+        problems = list(run.problems)
+        if run.fatal or run.built is None:
+            return problems
+        self.store = ox.Store()
+        self.store.bulk_extend(run.built.quads)
+        problems.extend(without_cascades(problems, validate_graph(run.built, self.shapes).problems))
+        return problems
+
+    def revalidate(self, path: Path) -> list[Problem]:
+        """Re-read one record file and validate what it says; return its problems."""
+        if self.built is None:
+            raise RuntimeError("call validate_all() first")
+        kind, schema, source_path = record_file(self.data_dir, path)
+        record, problems = read_record(kind, schema, path, display_path(path), source_path)
+        graph = ox.NamedNode(f"{self.base}graph/{kind}/{path.stem}")
+        if self.store.contains_named_graph(graph):
+            self.store.remove_graph(graph)
+        self.built.graphs.pop(graph.value, None)
+        self.built._indexes.pop(graph.value, None)
+        if record is None:
+            return problems
+        scratch = BuiltGraph(base=self.base)
+        _build_record(scratch, record, self.base, None)
+        self.built.graphs[graph.value] = record
+        self.store.bulk_extend(scratch.quads)
+        problems.extend(scratch.problems)
+        subjects = {q.subject for q in scratch.quads}
+        focus = sorted(s.value for s in subjects if isinstance(s, ox.NamedNode))
+        return problems + without_cascades(problems, self._check(focus))
+
+    def _check(self, focus: list[str]) -> list[Problem]:
+        from pyshacl_turbo import compile_shapes
+
+        from consortia_kg.sparqlrules import run_sparql_constraints
+        from consortia_kg.validate import _finding
+
+        assert self.built is not None
+        neighbourhood = self._neighbourhood(focus)
+        if self._compiled is None:
+            self._compiled = compile_shapes(self.core_shapes, advanced=True)  # type: ignore[no-untyped-call]
+        _conforms, report, _text = self._compiled.validate(
+            neighbourhood, focus_nodes=focus, allow_warnings=True
+        )
+        findings = _results(report, self.shapes)
+        for hit in run_sparql_constraints(self.store, self.shapes, focus=focus, union=True):
+            from rdflib import URIRef
+
+            path = URIRef(hit.path) if hit.path else None
+            findings.append(
+                _finding(self.shapes, hit.focus, path, hit.value, hit.message, hit.severity,
+                         hit.shape, hit.constraint)
+            )  # fmt: skip
+        return [_locate(self.built, finding) for finding in findings]
+
+    def _neighbourhood(self, focus: list[str]) -> ox.Store:
+        """The triples about the focus nodes, pointing at them, and the types of their objects."""
+        small = ox.Store()
+        triples: set[Any] = set()
+        for iri in focus:
+            node = ox.NamedNode(iri)
+            for q in self.store.quads_for_pattern(node, None, None):
+                triples.add(q.triple)
+                if isinstance(q.object, ox.NamedNode):
+                    for t in self.store.quads_for_pattern(q.object, _RDF_TYPE, None):
+                        triples.add(t.triple)
+            for q in self.store.quads_for_pattern(None, None, node):
+                triples.add(q.triple)
+        small.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+        return small
