@@ -46,6 +46,7 @@ class ValidationSession:
         self.store = ox.Store()
         self.built: BuiltGraph | None = None
         self._compiled: Any = None
+        self._rules: Any = None
 
     def validate_all(self) -> list[Problem]:
         """Load, build and validate everything; keep the state for later re-validations."""
@@ -77,25 +78,30 @@ class ValidationSession:
         self.built.graphs[graph.value] = record
         self.store.bulk_extend(scratch.quads)
         problems.extend(scratch.problems)
-        subjects = {q.subject for q in scratch.quads}
-        focus = sorted(s.value for s in subjects if isinstance(s, ox.NamedNode))
-        return problems + without_cascades(problems, self._check(focus))
+        # the record's own nodes; other subjects in its graph (an organisation it lists as a
+        # member) are checked through their own records
+        subjects = {q.subject.value for q in scratch.quads if isinstance(q.subject, ox.NamedNode)}
+        focus = sorted(s for s in subjects if self.built.record_of(s) is record)
+        return problems + without_cascades(problems, self._check(focus, scratch.quads))
 
-    def _check(self, focus: list[str]) -> list[Problem]:
+    def _check(self, focus: list[str], own: list[ox.Quad]) -> list[Problem]:
         from pyshacl_turbo import compile_shapes
 
-        from consortia_kg.sparqlrules import run_sparql_constraints
+        from consortia_kg.sparqlrules import run_sparql_constraints, sparql_constraints
         from consortia_kg.validate import _finding
 
         assert self.built is not None
-        neighbourhood = self._neighbourhood(focus)
+        neighbourhood = self._neighbourhood(focus, own)
         if self._compiled is None:
             self._compiled = compile_shapes(self.core_shapes, advanced=True)  # type: ignore[no-untyped-call]
         _conforms, report, _text = self._compiled.validate(
             neighbourhood, focus_nodes=focus, allow_warnings=True
         )
         findings = _results(report, self.shapes)
-        for hit in run_sparql_constraints(self.store, self.shapes, focus=focus, union=True):
+        if self._rules is None:
+            self._rules = sparql_constraints(self.shapes)
+        hits = run_sparql_constraints(self.store, self.shapes, focus, True, self._rules)
+        for hit in hits:
             from rdflib import URIRef
 
             path = URIRef(hit.path) if hit.path else None
@@ -105,18 +111,21 @@ class ValidationSession:
             )  # fmt: skip
         return [_locate(self.built, finding) for finding in findings]
 
-    def _neighbourhood(self, focus: list[str]) -> ox.Store:
-        """The triples about the focus nodes, pointing at them, and the types of their objects."""
-        small = ox.Store()
-        triples: set[Any] = set()
+    def _neighbourhood(self, focus: list[str], own: list[ox.Quad]) -> ox.Store:
+        """Collect what SHACL-core needs to check the record's own nodes.
+
+        That is the record's triples, all triples about and pointing at its own nodes, and the
+        types of everything they mention.
+        """
+        triples: set[Any] = {q.triple for q in own}
         for iri in focus:
             node = ox.NamedNode(iri)
-            for q in self.store.quads_for_pattern(node, None, None):
-                triples.add(q.triple)
-                if isinstance(q.object, ox.NamedNode):
-                    for t in self.store.quads_for_pattern(q.object, _RDF_TYPE, None):
-                        triples.add(t.triple)
-            for q in self.store.quads_for_pattern(None, None, node):
-                triples.add(q.triple)
+            triples.update(q.triple for q in self.store.quads_for_pattern(node, None, None))
+            triples.update(q.triple for q in self.store.quads_for_pattern(None, None, node))
+        mentioned = {t.object for t in triples if isinstance(t.object, ox.NamedNode)}
+        mentioned |= {t.subject for t in triples}
+        for node in mentioned:
+            triples.update(q.triple for q in self.store.quads_for_pattern(node, _RDF_TYPE, None))
+        small = ox.Store()
         small.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         return small

@@ -87,6 +87,7 @@ def run_sparql_constraints(
     shapes: Any,
     focus: list[str] | None = None,
     union: bool = False,
+    compiled: list[_Constraint] | None = None,
 ) -> list[SparqlFinding]:
     """Evaluate every SPARQL constraint once over the whole store.
 
@@ -97,7 +98,7 @@ def run_sparql_constraints(
     values = ""
     if focus is not None:
         values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in focus) + " }"
-    for rule in sparql_constraints(shapes):
+    for rule in compiled if compiled is not None else sparql_constraints(shapes):
         query = rule.query if not values else _inject(rule.query, values)
         solutions = store.query(query, use_default_graph_as_union=union)
         assert isinstance(solutions, ox.QuerySolutions)  # every constraint is a SELECT
