@@ -1,4 +1,4 @@
-"""The benchmark suite of issue 6: every figure at every size, beside its baseline, as a table and JSON.
+"""Issue 6's benchmark: every figure at every size beside its baseline, as a table and JSON.
 
     python bench/run.py [--sizes 100,1000,...] [--json FILE] [--steps ...] [--quick]
 
@@ -420,7 +420,7 @@ class Bench:
                     base_seconds=other.get("seconds"),
                     peak=ours.peak_mib,
                     base_peak=base.peak_mib,
-                )  # fmt: skip
+                )
             )
         return True
 
@@ -441,9 +441,13 @@ class Bench:
                 runs[server] = Job({"skipped": skip}, 0.0, False)
                 continue
             runs[server] = self.job(
-                "endpoint", work, n, {**opts, "server": server}, tag=f"endpoint-{server}",
+                "endpoint",
+                work,
+                n,
+                {**opts, "server": server},
+                tag=f"endpoint-{server}",
                 timeout=limit,
-            )  # fmt: skip
+            )
         rdflib = runs["rdflib-endpoint"]
         if rdflib is not None and "skipped" not in rdflib.result:
             self.rdflib_startup[n] = (
@@ -455,8 +459,10 @@ class Bench:
             base = runs[server]
             assert base is not None
             label = "oxigraph serve" if server == "oxigraph" else "rdflib-endpoint"
-            notes = [f"{self.args.clients} clients, {opts['seconds']:g} s each; "
-                     "seconds = 1 / (requests/s)"]  # fmt: skip
+            notes = [
+                f"{self.args.clients} clients, {opts['seconds']:g} s each; "
+                "seconds = 1 / (requests/s)"
+            ]
             mine, theirs = ours.result, base.result
             if ours.seconds and base.seconds and mine.get("rows") != theirs.get("rows"):
                 notes.append(f"row counts differ: {mine.get('rows')} vs {theirs.get('rows')}")
@@ -477,7 +483,7 @@ class Bench:
                     details,
                     peak=mine.get("server_peak_mib"),
                     base_peak=theirs.get("server_peak_mib"),
-                )  # fmt: skip
+                )
             )
         return ours.seconds is not None
 
@@ -506,9 +512,15 @@ class Bench:
         if ours.seconds is not None and not ours.result.get("restored_same"):
             notes.append("after undoing the change the findings differ from the first run")
         row = make_row(
-            n, "revalidate", ours, "validate_all (same session)", None, notes,
-            _details(ours.result), base_seconds=ours.result.get("baseline_seconds"),
-        )  # fmt: skip
+            n,
+            "revalidate",
+            ours,
+            "validate_all (same session)",
+            None,
+            notes,
+            _details(ours.result),
+            base_seconds=ours.result.get("baseline_seconds"),
+        )
         self.add(row)
         return ours.seconds is not None
 
@@ -575,16 +587,28 @@ def targets(rows: list[Row], sizes: list[int]) -> list[dict[str, Any]]:
                 speedup >= 20 and bool(same),
             )
         elif step == "revalidate" and row["seconds"]:
-            add("one changed record re-validated < 1 s (at N=10000)", n,
-                f"{row['seconds']:.3g} s", row["seconds"] < 1 if n >= 10_000 else None)  # fmt: skip
+            add(
+                "one changed record re-validated < 1 s (at N=10000)",
+                n,
+                f"{row['seconds']:.3g} s",
+                row["seconds"] < 1 if n >= 10_000 else None,
+            )
         elif step == "build" and row["ratio"]:
-            add("build within 3x of pyoxigraph's raw load", n, f"{row['ratio']:.1f}x",
-                row["ratio"] <= 3)  # fmt: skip
+            add(
+                "build within 3x of pyoxigraph's raw load",
+                n,
+                f"{row['ratio']:.1f}x",
+                row["ratio"] <= 3,
+            )
         elif step == "endpoint" and row["ratio"]:
             share = 1 / row["ratio"]
-            add("endpoint >= 0.5x the throughput of oxigraph serve", n,
+            add(
+                "endpoint >= 0.5x the throughput of oxigraph serve",
+                n,
                 f"{share:.2f}x ({row['details'].get('rps')} vs "
-                f"{row['details'].get('baseline_rps')} req/s)", share >= 0.5)  # fmt: skip
+                f"{row['details'].get('baseline_rps')} req/s)",
+                share >= 0.5,
+            )
         elif step == "endpoint-rdflib" and row["ratio"]:
             times = 1 / row["ratio"]
             add("endpoint >= 10x rdflib-endpoint", n, f"{times:.1f}x", times >= 10)
@@ -593,17 +617,29 @@ def targets(rows: list[Row], sizes: list[int]) -> list[dict[str, Any]]:
         if queries:
             worst = max(queries, key=lambda r: r["ratio"])
             within = sum(r["ratio"] <= 1.5 for r in queries)
-            add("named queries within 1.5x of pyoxigraph direct", n,
+            add(
+                "named queries within 1.5x of pyoxigraph direct",
+                n,
                 f"{within} of {len(queries)} within; worst {worst['step'][6:]} "
-                f"{worst['ratio']:.2f}x", within == len(queries))  # fmt: skip
+                f"{worst['ratio']:.2f}x",
+                within == len(queries),
+            )
     largest = max(sizes) if sizes else None
     peaks = [r["peak_mib"] for r in rows if r["n"] == largest and r["peak_mib"]]
     if 100_000 in sizes and peaks:
-        add("100,000 consortia end to end within 24 GiB", 100_000,
-            f"largest step peak {max(peaks) / 1024:.1f} GiB", max(peaks) <= 24 * 1024)  # fmt: skip
+        add(
+            "100,000 consortia end to end within 24 GiB",
+            100_000,
+            f"largest step peak {max(peaks) / 1024:.1f} GiB",
+            max(peaks) <= 24 * 1024,
+        )
     else:
-        add("100,000 consortia end to end within 24 GiB", None,
-            f"not measured in this run (largest N={largest})", None)  # fmt: skip
+        add(
+            "100,000 consortia end to end within 24 GiB",
+            None,
+            f"not measured in this run (largest N={largest})",
+            None,
+        )
     return out
 
 
@@ -618,7 +654,7 @@ def _fmt(value: Any) -> str:
             return "0"
         if abs(value) >= 100:
             return f"{value:.0f}"
-        return f"{value:.3g}" if abs(value) < 1 else f"{value:.3g}"
+        return f"{value:.3g}"
     return str(value)
 
 
@@ -676,7 +712,7 @@ def render(report: dict[str, Any]) -> str:
                     _fmt(r["ratio"]),
                     _fmt(r["baseline_peak_mib"]),
                     r["note"],
-                ]  # fmt: skip
+                ]
                 for r in rows
             ],
             {1, 2, 3, 5, 6, 7},
@@ -700,13 +736,33 @@ def render(report: dict[str, Any]) -> str:
             d = r["details"]
             if (r["n"], "ours") not in seen and d.get("rps") is not None:
                 seen.add((r["n"], "ours"))
-                table.append([str(r["n"]), "consortia-kg serve", _fmt(d.get("rps")), _fmt(d.get("p50_ms")),
-                              _fmt(d.get("p99_ms")), _fmt(r["peak_mib"])])  # fmt: skip
-            table.append([str(r["n"]), r["baseline"], _fmt(d.get("baseline_rps")), _fmt(d.get("baseline_p50_ms")),
-                          _fmt(d.get("baseline_p99_ms")), _fmt(r["baseline_peak_mib"])])  # fmt: skip
+                table.append(
+                    [
+                        str(r["n"]),
+                        "consortia-kg serve",
+                        _fmt(d.get("rps")),
+                        _fmt(d.get("p50_ms")),
+                        _fmt(d.get("p99_ms")),
+                        _fmt(r["peak_mib"]),
+                    ]
+                )
+            table.append(
+                [
+                    str(r["n"]),
+                    r["baseline"],
+                    _fmt(d.get("baseline_rps")),
+                    _fmt(d.get("baseline_p50_ms")),
+                    _fmt(d.get("baseline_p99_ms")),
+                    _fmt(r["baseline_peak_mib"]),
+                ]
+            )
         query = endpoint[0]["details"].get("query")
-        parts.append(f"\nendpoint, query {query}, 4 concurrent clients:\n"
-                     + _table(["n", "server", "req/s", "p50 ms", "p99 ms", "peak MiB"], table, {0, 2, 3, 4, 5}))  # fmt: skip
+        parts.append(
+            f"\nendpoint, query {query}, 4 concurrent clients:\n"
+            + _table(
+                ["n", "server", "req/s", "p50 ms", "p99 ms", "peak MiB"], table, {0, 2, 3, 4, 5}
+            )
+        )
     grow = report.get("growth", [])
     sizes = sorted({r["n"] for r in rows})
     if len(sizes) >= 2 and grow:
@@ -721,9 +777,12 @@ def render(report: dict[str, Any]) -> str:
                 + [" → ".join(_fmt(g["peak_mib"].get(str(n))) for n in sizes)]
             )
         headers = (
-            ["step"] + [f"s N={n}" for n in sizes] + ["k"]
-            + [f"base s N={n}" for n in sizes] + ["base k", "peak MiB"]
-        )  # fmt: skip
+            ["step"]
+            + [f"s N={n}" for n in sizes]
+            + ["k"]
+            + [f"base s N={n}" for n in sizes]
+            + ["base k", "peak MiB"]
+        )
         parts.append(
             "\ngrowth with N (k: seconds grow as N^k between the two largest sizes):\n"
             + _table(headers, table, set(range(1, 2 * len(sizes) + 3)))
@@ -758,35 +817,48 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--json", metavar="FILE", help="also write the results as JSON (after each row)"
     )
     parser.add_argument(
-        "--steps", default=",".join(STEPS),
+        "--steps",
+        default=",".join(STEPS),
         help="steps to run (the ones they need are added): " + ",".join(STEPS),
-    )  # fmt: skip
+    )
     parser.add_argument(
-        "--quick", action="store_true",
+        "--quick",
+        action="store_true",
         help="smoke run: pySHACL and rdflib-endpoint at N <= 100 only, short endpoint runs, "
         "fewer query repeats",
-    )  # fmt: skip
+    )
     parser.add_argument("--work", type=Path, help="working folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated data and dumps")
     parser.add_argument(
         "--repeat", type=int, help="runs per query for the median (default 7, quick 3)"
     )
-    parser.add_argument("--query-budget", type=float, default=10.0,
-                        help="seconds per query and engine; a slow query is run fewer times")  # fmt: skip
+    parser.add_argument(
+        "--query-budget",
+        type=float,
+        default=10.0,
+        help="seconds per query and engine; a slow query is run fewer times",
+    )
     parser.add_argument("--query", default="working-groups", help="the endpoint's named query")
     parser.add_argument("--clients", type=int, default=4, help="concurrent endpoint clients")
     parser.add_argument(
         "--endpoint-seconds", type=float, help="measuring time per server (10, quick 2)"
     )
     parser.add_argument("--pyshacl-timeout", type=float, default=600.0, help="seconds pySHACL gets")
-    parser.add_argument("--startup-timeout", type=float, default=900.0,
-                        help="seconds a server gets to load the data and answer")  # fmt: skip
+    parser.add_argument(
+        "--startup-timeout",
+        type=float,
+        default=900.0,
+        help="seconds a server gets to load the data and answer",
+    )
     parser.add_argument(
         "--job-timeout", type=float, default=3600.0, help="seconds any other step gets"
     )
-    parser.add_argument("--memory-gib", type=float, default=8.0,
-                        help="address-space cap of the rdflib baselines (pySHACL, rdflib-endpoint); "
-                        "0: none")  # fmt: skip
+    parser.add_argument(
+        "--memory-gib",
+        type=float,
+        default=8.0,
+        help="address-space cap of the rdflib baselines (pySHACL, rdflib-endpoint); 0: none",
+    )
     args = parser.parse_args(argv)
     try:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]

@@ -222,3 +222,26 @@ def test_in_memory_store_answers_like_the_disk_store(data: Path, tmp_path: Path)
     disk = prepare_store(data, tmp_path / "store")
     assert _group_names(memory) == _group_names(disk)
     assert isinstance(memory.store, ox.Store)
+
+
+def test_a_query_with_from_reads_only_that_graph(tmp_path: Path) -> None:
+    """Regression: FROM was ignored under the union default graph, so every graph answered."""
+    from consortia_kg.store import EmbeddedStore, SelectResult, fill_store
+
+    run = load_and_build(Path(__file__).resolve().parent.parent / "data")
+    assert run.built is not None
+    fill_store(run.built, tmp_path / "store")
+    store = EmbeddedStore.open(tmp_path / "store")
+    graph = "https://w3id.org/consortia-kg/graph/organisation/uk-ac-ebi"
+    text = f"SELECT (COUNT(DISTINCT ?s) AS ?n) FROM <{graph}> WHERE {{ ?s a ?type }}"
+    only = store.execute(text)
+    everything = store.execute("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?type }")
+    assert isinstance(only, SelectResult) and isinstance(everything, SelectResult)
+    rdf_type = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    in_graph = {
+        q.subject.value
+        for q in run.built.quads
+        if q.predicate.value == rdf_type and q.graph_name.value == graph  # type: ignore[union-attr]
+    }
+    assert int(only.rows[0]["n"].value) == len(in_graph) > 0
+    assert int(everything.rows[0]["n"].value) > len(in_graph)

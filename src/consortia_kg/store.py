@@ -325,7 +325,9 @@ class EmbeddedStore:
     def execute(self, text: str, where: str = "query") -> QueryResult:
         """Run a query; a syntax error names its line and column."""
         try:
-            result = self.store.query(text, use_default_graph_as_union=True)
+            # a query's own FROM / FROM NAMED names its dataset; pyoxigraph would ignore it
+            # under the union default graph, so the union is only the default without one
+            result = self.store.query(text, use_default_graph_as_union=not _has_dataset(text))
         except SyntaxError as exc:
             raise syntax_error(exc, text, where) from None
         if isinstance(result, ox.QuerySolutions):
@@ -335,6 +337,21 @@ class EmbeddedStore:
         from consortia_kg.queries import query_form
 
         return GraphResult(list(result), form=query_form(text))
+
+
+def _has_dataset(text: str) -> bool:
+    """Return True when the query has a FROM or FROM NAMED clause (parsed, not guessed)."""
+    import re
+
+    if not re.search(r"\bFROM\b", text, flags=re.IGNORECASE):
+        return False
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        tree = parseQuery(text)
+    except Exception:
+        return False  # pyoxigraph reports the syntax error with its line and column
+    return bool(dict.get(tree[1], "datasetClause"))
 
 
 # --- the store on disk -----------------------------------------------------------------------
