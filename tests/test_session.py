@@ -52,3 +52,31 @@ def test_a_fixed_record_comes_back_clean(tmp_path: Path, monkeypatch: pytest.Mon
     assert [p.message for p in session.revalidate(path)] == ['"nobody" is not a known organisation']
     path.write_text(good)
     assert session.revalidate(path) == []
+
+
+def test_watch_reports_each_saved_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from consortia_kg.session import watch
+
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURES / "valid", data)
+    monkeypatch.chdir(tmp_path)
+    session = ValidationSession(Path("data"))
+    session.validate_all()
+    path = Path("data/consortia/demo-consortium.yaml")
+    seen: list[tuple[Path, list[str]]] = []
+    rounds = iter(range(3))
+
+    def stop() -> bool:
+        step = next(rounds, None)
+        if step == 1:  # a curator saves a broken record between two looks
+            path.write_text(path.read_text().replace("status: active", "status: activ"))
+        if step == 2:
+            Path("data/organisations/beta-university.yaml").unlink()
+        return step is None
+
+    watch(session, lambda p, found: seen.append((p, [f.message for f in found])), 0.01, stop)
+    assert seen == [
+        (data.relative_to(tmp_path) / "consortia/demo-consortium.yaml",
+         ['"activ" is not one of the allowed words']),
+        (Path("data/organisations/beta-university.yaml"), ["the record was removed"]),
+    ]  # fmt: skip

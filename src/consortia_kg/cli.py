@@ -181,6 +181,11 @@ def _base(base_iri: str | None) -> str:
     show_default=True,
     help="fast: compiled SHACL + set-wise SPARQL rules; pyshacl: the reference engine.",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="After the report, re-validate each record file as it is saved (Ctrl-C to stop).",
+)
 @base_option
 @quiet_option
 @handle_errors
@@ -191,6 +196,7 @@ def validate(
     output: Path | None,
     warnings_as_errors: bool,
     engine: str,
+    watch: bool,
     base_iri: str | None,
     quiet: bool,
 ) -> None:
@@ -215,6 +221,8 @@ def validate(
             only.add(display_path(path))
         else:
             raise InputError(f"{path} does not exist", hint="name record files or the data folder")
+    if watch:
+        _watch(data_dir, _base(base_iri), fmt)
     run = validate_data(data_dir, _base(base_iri), progress_printer(quiet), engine)
     problems = [p for p in run.problems if not only or p.file in only]
     text = format_report(problems, len(run.records), fmt)
@@ -228,6 +236,29 @@ def validate(
     if Severity.VIOLATION in severities or (warnings_as_errors and Severity.WARNING in severities):
         sys.exit(EXIT_NEEDS_CURATOR)
     sys.exit(EXIT_OK)
+
+
+def _watch(data_dir: Path, base: str, fmt: str) -> None:
+    """Report everything once, then each saved record's problems, until interrupted."""
+    from consortia_kg.errors import Problem
+    from consortia_kg.report import format_report
+    from consortia_kg.session import ValidationSession, watch
+
+    session = ValidationSession(data_dir, base)
+    problems = session.validate_all()
+    click.echo(
+        format_report(problems, len(session.built.graphs) if session.built else 0, fmt), nl=False
+    )
+    click.echo(f"watching {data_dir} for changes (Ctrl-C to stop)", err=True)
+
+    def report(path: Path, found: list[Problem]) -> None:
+        click.echo(f"--- {path}", err=True)
+        click.echo(format_report(found, 1, fmt), nl=False)
+
+    try:
+        watch(session, report)
+    except KeyboardInterrupt:
+        sys.exit(EXIT_OK)
 
 
 from consortia_kg import cli_import, cli_query, cli_serve  # noqa: E402,F401 (they register their commands)

@@ -11,13 +11,16 @@ from this change (say, the other half of a duplicate name) shows up there.
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from consortia_kg.build import BuiltGraph, _build_record
-from consortia_kg.errors import Problem
+from consortia_kg.errors import Problem, Severity
 from consortia_kg.pipeline import load_and_build
 from consortia_kg.records import display_path, read_record, record_file
 from consortia_kg.validate import (
@@ -30,7 +33,7 @@ from consortia_kg.validate import (
 )
 from consortia_kg.vocab import resolve_base_iri
 
-__all__ = ["ValidationSession"]
+__all__ = ["ValidationSession", "record_mtimes", "watch"]
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
@@ -129,3 +132,44 @@ class ValidationSession:
         small = ox.Store()
         small.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
         return small
+
+
+def record_mtimes(data_dir: Path) -> dict[Path, int]:
+    """Every record file under ``data_dir`` with its modification time (ns) and size."""
+    from consortia_kg.records import KINDS
+
+    found: dict[Path, int] = {}
+    for folder, _schema in KINDS.values():
+        base = data_dir / folder
+        if base.is_dir():
+            for entry in os.scandir(base):
+                if entry.name.endswith(".yaml") and entry.is_file():
+                    stat = entry.stat()
+                    found[base / entry.name] = stat.st_mtime_ns ^ stat.st_size
+    return found
+
+
+def watch(
+    session: ValidationSession,
+    report: Callable[[Path, list[Problem]], None],
+    interval: float = 1.0,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Re-validate each record file when it changes, until ``should_stop()``."""
+    seen = record_mtimes(session.data_dir)
+    while not should_stop():
+        time.sleep(interval)
+        now = record_mtimes(session.data_dir)
+        for path in sorted(p for p in now if seen.get(p) != now[p]):
+            report(path, session.revalidate(path))
+        for path in sorted(set(seen) - set(now)):
+            report(path, [_removed(path)])
+        seen = now
+
+
+def _removed(path: Path) -> Problem:
+    return Problem(
+        display_path(path), 0, "", "the record was removed",
+        why="other records may point at it; a watch only re-checks the files that change",
+        fix="run `consortia-kg validate` for the whole picture", severity=Severity.INFO,
+    )  # fmt: skip
