@@ -61,60 +61,62 @@ def serialize_turtle(triples: Iterable[Triple], base: str) -> bytes:
     """Readable, stable Turtle: sorted prefixes, subjects in order, ``a`` first, then predicates.
 
     Literals keep their exact lexical form (no decimal or date normalisation), and a name is
-    abbreviated with a prefix only where the local part needs no escaping.
+    abbreviated with a prefix only where the local part needs no escaping (so the split is at
+    the IRI's last ``/`` or ``#``: one dictionary look-up per distinct IRI).
     """
-    triples = list(set(triples))
-    prefixes = _used_prefixes(triples, _turtle_prefixes(base))
-    by_length = sorted(prefixes.items(), key=lambda kv: -len(kv[1]))
+    prefix_of = {ns: prefix for prefix, ns in _turtle_prefixes(base).items()}
+    used: set[str] = set()
+    names: dict[str, str] = {}
 
     def name(iri: str) -> str:
-        for prefix, ns in by_length:
-            if iri.startswith(ns) and _PN_LOCAL.match(iri[len(ns) :]):
-                return f"{prefix}:{iri[len(ns) :]}"
-        return f"<{iri}>"
+        found = names.get(iri)
+        if found is None:
+            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
+            namespace, local = iri[:cut], iri[cut:]
+            if namespace in prefix_of and _PN_LOCAL.match(local):
+                found = f"{prefix_of[namespace]}:{local}"
+                used.add(namespace)
+            else:
+                found = f"<{iri}>"
+            names[iri] = found
+        return found
 
     def term(node: Any) -> str:
         if isinstance(node, NamedNode):
             return name(node.value)
         text = str(node)
-        if node.language or node.datatype.value == XSD + "string":
-            return text
         datatype = node.datatype.value
-        if datatype == XSD + "integer" and re.fullmatch(r"-?[0-9]+", node.value):
+        if node.language or datatype == _XSD_STRING:
+            return text
+        if datatype == _XSD_INTEGER and _INTEGER.match(node.value):
             return str(node.value)
         return text[: text.rindex("^^") + 2] + name(datatype)
 
     subjects: dict[str, dict[str, list[str]]] = {}
-    for t in triples:
+    for t in set(triples):
         subject: Any = t.subject
         subjects.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(
             term(t.object)
         )
-    lines = [f"@prefix {p}: <{ns}> ." for p, ns in sorted(prefixes.items())]
+    body = []
     for subject in sorted(subjects):
-        lines.append("")
         predicates = subjects[subject]
-        order = sorted(predicates, key=lambda p: (p != RDF + "type", name(p)))
+        order = sorted(predicates, key=lambda p: (p != _RDF_TYPE, name(p)))
         parts = []
         for predicate in order:
-            verb = "a" if predicate == RDF + "type" else name(predicate)
+            verb = "a" if predicate == _RDF_TYPE else name(predicate)
             parts.append(f"    {verb} " + " ,\n        ".join(sorted(predicates[predicate])))
-        lines.append(name(subject) + "\n" + " ;\n".join(parts) + " .")
-    return ("\n".join(lines) + "\n").encode()
+        body.append("\n" + name(subject) + "\n" + " ;\n".join(parts) + " .")
+    header = sorted(f"@prefix {prefix_of[ns]}: <{ns}> ." for ns in used)
+    return ("\n".join(header + body) + "\n").encode()
 
 
 #: Turtle local names we write without escapes (a safe subset of PN_LOCAL).
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-def _used_prefixes(triples: list[Triple], prefixes: dict[str, str]) -> dict[str, str]:
-    namespaces: set[str] = set()
-    for t in triples:
-        node: Any
-        for node in (t.subject, t.predicate, t.object):
-            iri = node.value if isinstance(node, NamedNode) else node.datatype.value
-            namespaces.update(ns for ns in prefixes.values() if iri.startswith(ns))
-    return {prefix: ns for prefix, ns in prefixes.items() if ns in namespaces}
+_INTEGER = re.compile(r"^-?[0-9]+$")
+_RDF_TYPE = RDF + "type"
+_XSD_STRING = XSD + "string"
+_XSD_INTEGER = XSD + "integer"
 
 
 def _turtle_prefixes(base: str) -> dict[str, str]:
@@ -132,18 +134,25 @@ def serialize_jsonld(triples: Iterable[Triple], base: str) -> bytes:
         prefixes.items(), key=lambda kv: -len(kv[1])
     )  # the longest namespace wins: kg: vs ckg:
 
+    compacted: dict[str, str] = {}
+
     def compact(iri: str) -> str:
-        for name, ns in ordered:
-            if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns) :]):
-                return f"{name}:{iri[len(ns) :]}"
-        return iri
+        found = compacted.get(iri)
+        if found is None:
+            found = iri
+            for name, ns in ordered:
+                if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns) :]):
+                    found = f"{name}:{iri[len(ns) :]}"
+                    break
+            compacted[iri] = found
+        return found
 
     nodes: dict[str, dict[str, list[Any]]] = {}
     for t in triples:
         subject: Any = t.subject
         obj: Any = t.object
         node = nodes.setdefault(subject.value, {})
-        if t.predicate.value == RDF + "type":
+        if t.predicate.value == _RDF_TYPE:
             node.setdefault("@type", []).append(compact(obj.value))
             continue
         value: Any
@@ -151,20 +160,26 @@ def serialize_jsonld(triples: Iterable[Triple], base: str) -> bytes:
             value = {"@id": compact(obj.value)}
         elif obj.language:
             value = {"@value": obj.value, "@language": obj.language}
-        elif obj.datatype.value == XSD + "string":
+        elif obj.datatype.value == _XSD_STRING:
             value = obj.value
         else:
             value = {"@value": obj.value, "@type": compact(obj.datatype.value)}
         node.setdefault(compact(t.predicate.value), []).append(value)
-    graph = []
+    lines = []
     for subject in sorted(nodes):
         props = nodes[subject]
         entry: dict[str, Any] = {"@id": compact(subject)}
         for key in sorted(props):
-            entry[key] = sorted(props[key], key=lambda v: json.dumps(v, sort_keys=True))
-        graph.append(entry)
-    document = {"@context": dict(sorted(prefixes.items())), "@graph": graph}
-    return (json.dumps(document, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode()
+            values = props[key]
+            entry[key] = values if len(values) == 1 else sorted(values, key=_json_key)
+        # one node a line, through json's C encoder (indentation would use the slow one)
+        lines.append(json.dumps(entry, ensure_ascii=False))
+    context = json.dumps(dict(sorted(prefixes.items())), ensure_ascii=False, indent=1)
+    return ('{"@context": ' + context + ',\n"@graph": [\n' + ",\n".join(lines) + "\n]}\n").encode()
+
+
+def _json_key(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 def _gzip(content: bytes) -> bytes:
@@ -177,7 +192,7 @@ def _gzip(content: bytes) -> bytes:
 
 def dump_files(built: BuiltGraph) -> dict[str, bytes]:
     """Return every dump file by name: the graph dumps, their .gz, void.ttl and SHA256SUMS."""
-    triples = built.triples()
+    triples = list({q.triple for q in built.quads})  # each writer orders its own output
     files: dict[str, bytes] = {
         f"{DUMP_STEM}.ttl": serialize_turtle(triples, built.base),
         f"{DUMP_STEM}.nt": serialize_ntriples(triples),
@@ -236,22 +251,30 @@ def describe_dataset(
     add(dataset, VOID + "uriSpace", Literal(base))
     add(dataset, VOID + "sparqlEndpoint", NamedNode(mint(base, "sparql")))
     add(dataset, VOID + "triples", integer(len(triples)))
-    subjects = {t.subject.value for t in triples}
+    subjects: set[str] = set()
+    entities: set[str] = set()
+    classes: Counter[str] = Counter()
+    properties: Counter[str] = Counter()
+    for t in triples:  # one pass: at CORDIS scale this is millions of triples
+        subject = t.subject.value
+        predicate = t.predicate.value
+        subjects.add(subject)
+        properties[predicate] += 1
+        if predicate == _RDF_TYPE:
+            entities.add(subject)
+            classes[t.object.value] += 1
     add(dataset, VOID + "distinctSubjects", integer(len(subjects)))
-    entities = {t.subject.value for t in triples if t.predicate.value == RDF + "type"}
     add(dataset, VOID + "entities", integer(len(entities)))
-    add(dataset, VOID + "properties", integer(len({t.predicate.value for t in triples})))
+    add(dataset, VOID + "properties", integer(len(properties)))
     for namespace in sorted(set(PREFIXES.values())):
-        if any(t.predicate.value.startswith(namespace) for t in triples):
+        if any(prop.startswith(namespace) for prop in properties):
             add(dataset, VOID + "vocabulary", NamedNode(namespace))
-    classes = Counter(t.object.value for t in triples if t.predicate.value == RDF + "type")
     add(dataset, VOID + "classes", integer(len(classes)))
     for cls, count in sorted(classes.items()):
         part = NamedNode(mint(base, "dataset", "class", _part_slug(cls)))
         add(dataset, VOID + "classPartition", part)
         add(part, VOID + "class", NamedNode(cls))
         add(part, VOID + "entities", integer(count))
-    properties = Counter(t.predicate.value for t in triples)
     for prop, count in sorted(properties.items()):
         part = NamedNode(mint(base, "dataset", "property", _part_slug(prop)))
         add(dataset, VOID + "propertyPartition", part)
