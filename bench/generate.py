@@ -22,7 +22,7 @@ DEFECTS = {
     "end-before-start": "before it starts",
 }
 
-_WORDS = (
+_WORDS = (  # noqa: SIM905 - one string reads better
     "genomic data sharing clinical research standards interoperable federated cohort rare disease "
     "registry biobank ethics governance privacy analysis pipeline cloud discovery phenotype "
     "variant consent network platform harmonised community infrastructure training open"
@@ -80,7 +80,7 @@ def write_organisation(out: Path, index: int, rng: random.Random) -> str:
     return slug
 
 
-def write_consortium(  # noqa: PLR0915
+def write_consortium(
     out: Path,
     index: int,
     pool: list[str],
@@ -96,11 +96,11 @@ def write_consortium(  # noqa: PLR0915
         updated = f"{launched - 1}-06-01"
     lines = [
         f"id: {slug}",
-        f"name: {_quote(f'{rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()} Consortium {index}')}",
+        f"name: {_quote(f'{rng.choice(_WORDS).title()} {rng.choice(_WORDS).title()} Consortium {index}')}",  # noqa: E501
         f"acronym: {_quote(f'C{index}')}",
         f"status: {rng.choice(('active', 'active', 'active', 'completed', 'inactive'))}",
         f'year_launched: "{launched}"',
-        f"initiator_type: {rng.choice(('nonprofit-foundation', 'government', 'academic', 'industry'))}",
+        f"initiator_type: {rng.choice(('nonprofit-foundation', 'government', 'academic', 'industry'))}",  # noqa: E501
         f"initiating_organisation: {rng.choice(pool)}",
         "participating_organisations:",
         f'  count: "{rng.randint(200, 400)}"',
@@ -117,7 +117,10 @@ def write_consortium(  # noqa: PLR0915
         "activities:",
     ]
     for _ in range(rng.randint(2, 6)):
-        lines += [f"  - name: {rng.choice(_WORDS).title()}", f"    description: {_quote(_sentence(rng, 15))}"]
+        lines += [
+            f"  - name: {rng.choice(_WORDS).title()}",
+            f"    description: {_quote(_sentence(rng, 15))}",
+        ]
     lines += [
         f"history: {_quote(_paragraph(rng, 4))}",
         f"governance: {_quote(_paragraph(rng, 3))}",
@@ -161,7 +164,11 @@ def write_consortium(  # noqa: PLR0915
             f'    start: "{start}-{rng.randint(1, 12):02d}"',
         ]
         if rng.random() < 0.2 or (defect == "end-before-start" and position == 0):
-            end = start - 1 if defect == "end-before-start" and position == 0 else rng.randint(start, 2024)
+            end = (
+                start - 1
+                if defect == "end-before-start" and position == 0
+                else rng.randint(start, 2024)
+            )
             lines.append(f'    end: "{end}"')
     lines += [
         "contacts:",

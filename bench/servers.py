@@ -142,7 +142,7 @@ def _start(server: str, work: Path, port: int, opts: dict[str, Any]) -> tuple[An
             sys.executable, "-m", "rdflib_endpoint", "serve", str(dist / "consortia.nq"),
             "--host", "127.0.0.1", "--port", str(port),
         ]  # fmt: skip
-        path = "/sparql"
+        path = "/"  # rdflib_endpoint.SparqlEndpoint's default path
         preexec = _limit(float(opts.get("memory_gib", 0)))
     began = time.perf_counter()
     process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec)
