@@ -34,7 +34,7 @@ from consortia_kg.vocab import (
     slugify,
 )
 
-__all__ = ["BuiltGraph", "RecordIndex", "Where", "build_graph"]
+__all__ = ["BuiltGraph", "RecordIndex", "Where", "build_graph", "build_record"]
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class BuiltGraph:
         if graph not in self._indexes:
             index = RecordIndex()
             scratch = BuiltGraph(base=self.base)
-            _build_record(scratch, record, self.base, index)
+            build_record(scratch, record, self.base, index)
             self._indexes[graph] = index
         return self._indexes[graph]
 
@@ -237,11 +237,12 @@ def build_graph(records: RecordSet, base: str) -> BuiltGraph:
     """Turn every record into quads in its own named graph."""
     out = BuiltGraph(base=base, version=records.digest())
     for record in records:
-        _build_record(out, record, base, None)
+        build_record(out, record, base, None)
     return out
 
 
-def _build_record(out: BuiltGraph, record: Record, base: str, index: RecordIndex | None) -> None:
+def build_record(out: BuiltGraph, record: Record, base: str, index: RecordIndex | None) -> None:
+    """Add one record's quads to ``out`` (and, with an index, where each came from)."""
     graph = NamedNode(mint(base, "graph", record.kind, record.slug))
     out.graphs[graph.value] = record
     emit = _Emitter(out, record, graph, index)

@@ -19,16 +19,15 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.build import BuiltGraph, _build_record
+from consortia_kg.build import BuiltGraph, build_record
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.pipeline import load_and_build
 from consortia_kg.records import display_path, read_record, record_file
 from consortia_kg.validate import (
-    _locate,
-    _results,
     load_shapes,
     split_shapes,
     validate_graph,
+    validate_nodes,
     without_cascades,
 )
 from consortia_kg.vocab import resolve_base_iri
@@ -77,7 +76,7 @@ class ValidationSession:
         if record is None:
             return problems
         scratch = BuiltGraph(base=self.base)
-        _build_record(scratch, record, self.base, None)
+        build_record(scratch, record, self.base, None)
         self.built.graphs[graph.value] = record
         self.store.bulk_extend(scratch.quads)
         problems.extend(scratch.problems)
@@ -90,29 +89,16 @@ class ValidationSession:
     def _check(self, focus: list[str], own: list[ox.Quad]) -> list[Problem]:
         from pyshacl_turbo import compile_shapes
 
-        from consortia_kg.sparqlrules import run_sparql_constraints, sparql_constraints
-        from consortia_kg.validate import _finding
+        from consortia_kg.sparqlrules import sparql_constraints
 
         assert self.built is not None
-        neighbourhood = self._neighbourhood(focus, own)
-        if self._compiled is None:
+        if self._compiled is None:  # compiled once per session
             self._compiled = compile_shapes(self.core_shapes, advanced=True)  # type: ignore[no-untyped-call]
-        _conforms, report, _text = self._compiled.validate(
-            neighbourhood, focus_nodes=focus, allow_warnings=True
-        )
-        findings = _results(report, self.shapes)
-        if self._rules is None:
             self._rules = sparql_constraints(self.shapes)
-        hits = run_sparql_constraints(self.store, self.shapes, focus, True, self._rules)
-        for hit in hits:
-            from rdflib import URIRef
-
-            path = URIRef(hit.path) if hit.path else None
-            findings.append(
-                _finding(self.shapes, hit.focus, path, hit.value, hit.message, hit.severity,
-                         hit.shape, hit.constraint)
-            )  # fmt: skip
-        return [_locate(self.built, finding) for finding in findings]
+        neighbourhood = self._neighbourhood(focus, own)
+        return validate_nodes(
+            self.built, self.shapes, neighbourhood, self.store, focus, self._compiled, self._rules
+        )
 
     def _neighbourhood(self, focus: list[str], own: list[ox.Quad]) -> ox.Store:
         """Collect what SHACL-core needs to check the record's own nodes.

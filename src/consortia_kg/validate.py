@@ -23,7 +23,16 @@ from consortia_kg.build import BuiltGraph, Where
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.paths import shapes_file
 
-__all__ = ["ENGINES", "SHAPES_NS", "ValidationResult", "load_shapes", "validate_graph"]
+__all__ = [
+    "ENGINES",
+    "SHAPES_NS",
+    "ValidationResult",
+    "load_shapes",
+    "split_shapes",
+    "validate_graph",
+    "validate_nodes",
+    "without_cascades",
+]
 
 #: Namespace of our shapes and of their curator annotations (key, why, fix).
 SHAPES_NS = "https://w3id.org/consortia-kg/shapes#"
@@ -58,6 +67,38 @@ def validate_graph(built: BuiltGraph, shapes: Any = None, engine: str = "fast") 
         _validate_fast(built, shapes) if engine == "fast" else _validate_pyshacl(built, shapes)
     )
     return ValidationResult([_locate(built, finding) for finding in findings])
+
+
+def validate_nodes(
+    built: BuiltGraph,
+    shapes: Any,
+    neighbourhood: Any,
+    store: Any,
+    focus: list[str],
+    compiled: Any,
+    rules: Any,
+) -> list[Problem]:
+    """Validate only the ``focus`` nodes (one changed record).
+
+    SHACL-core runs with the compiled shapes on ``neighbourhood``, a small store holding what
+    those nodes' constraints can see; the SPARQL constraints run on ``store`` (all record
+    graphs, read as their union) with the focus limited to those nodes.
+    """
+    from rdflib import URIRef
+
+    from consortia_kg.sparqlrules import run_sparql_constraints
+
+    _conforms, report, _text = compiled.validate(
+        neighbourhood, focus_nodes=focus, allow_warnings=True
+    )
+    findings = _results(report, shapes)
+    for hit in run_sparql_constraints(store, shapes, focus, True, rules):
+        path = URIRef(hit.path) if hit.path else None
+        findings.append(
+            _finding(shapes, hit.focus, path, hit.value, hit.message, hit.severity, hit.shape,
+                     hit.constraint)
+        )  # fmt: skip
+    return [_locate(built, finding) for finding in findings]
 
 
 def without_cascades(earlier: list[Problem], findings: list[Problem]) -> list[Problem]:
