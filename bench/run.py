@@ -198,9 +198,15 @@ def run_job(name: str, work: Path, n: int, opts: dict[str, Any], timeout: float,
                 pid, status, usage = _kill_group(process.pid, grace=2.0)
                 break
             time.sleep(0.05)
-    except BaseException:
-        _kill_group(process.pid)
+    except BaseException as exc:
+        _pid, _status, usage = _kill_group(process.pid)
         process.returncode = -1
+        # the caller records how far the stopped job got
+        exc.__dict__["bench_job"] = {
+            "tag": tag,
+            "seconds": round(time.monotonic() - (deadline - timeout), 1),
+            "peak_mib": round(usage.ru_maxrss / 1024, 1),
+        }
         raise
     process.returncode = os.waitstatus_to_exitcode(status)
     with contextlib.suppress(ProcessLookupError):
@@ -283,6 +289,7 @@ class Bench:
             "results": self.rows,
         }
         self.pyshacl: dict[int, Job] = {}
+        self.current: tuple[int, str] | None = None
         self.rdflib_startup: dict[int, float | None] = {}
 
     # each row is printed as it comes and saved at once: a run stopped early keeps its rows
@@ -311,6 +318,7 @@ class Bench:
     ) -> Job:
         tag = kw.pop("tag", name)
         timeout = kw.pop("timeout", self.args.job_timeout)
+        self.current = (n, tag)
         return run_job(name, work, n, opts or {}, timeout, tag)
 
     def run_size(self, n: int, steps: list[str]) -> None:
@@ -966,6 +974,11 @@ def main(argv: list[str] | None = None) -> int:
     except (KeyboardInterrupt, SystemExit) as exc:
         status = exc.code if isinstance(exc, SystemExit) and isinstance(exc.code, int) else 130
         print(f"stopped ({status}): the table holds the rows measured so far", file=sys.stderr)
+        stopped = exc.__dict__.get("bench_job")
+        if stopped and bench.current:
+            note = f"stopped after {stopped['seconds']:g} s: the run was interrupted ({status})"
+            bench.add(make_row(bench.current[0], stopped["tag"], None, notes=[note],
+                               peak=stopped["peak_mib"]))  # fmt: skip
     finally:
         bench.report["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
         bench.save()
