@@ -2,9 +2,11 @@
 
 ``python bench/generate.py 1000 /tmp/data-1000`` writes ~5 organisations per consortium (a shared
 pool), 10-200 memberships per consortium with roles and dates, 2-8 working groups, a steering
-committee, 1-3 host institutions and descriptions of real length. 1 % of the consortia carry one
-known defect (listed in ``DEFECTS``), so validation has findings to report. The same N gives the
-same bytes.
+committee, 1-3 host institutions and descriptions of real length. Exactly 1 % of the consortia
+(at least one) carry one known defect each, the four kinds of ``DEFECTS`` in turn, so validation
+has findings to report. Organisation names are composed of words ("Kyoto Clinical Cancer
+Imaging Institute"), and any two differ in at least two words chosen to look unlike each other,
+so no two score as likely duplicates. The same N gives the same bytes.
 """
 
 from __future__ import annotations
@@ -31,6 +33,58 @@ _ROLES = ("member", "founding member", "associate member", "funder", "observer")
 _ORG_TYPES = ("education", "funder", "government", "facility", "company", "healthcare", "nonprofit")
 _CITIES = (("Cambridge", "GB"), ("Toronto", "CA"), ("Heidelberg", "DE"), ("Barcelona", "ES"),
            ("Boston", "US"), ("Tokyo", "JP"), ("Melbourne", "AU"), ("Helsinki", "FI"))  # fmt: skip
+
+# Organisation names: five words, one from each list (30 words each, any two of a list far
+# apart in spelling). The place is a check word (the sum of the other four's positions, mod 30),
+# so two names always differ in at least two words; tests/test_generate.py scores them.
+_PLACES = (("Aberdeen", "GB"), ("Bologna", "IT"), ("Coimbra", "PT"), ("Dunedin", "NZ"),
+           ("Edmonton", "CA"), ("Freiburg", "DE"), ("Grenoble", "FR"), ("Hyderabad", "IN"),
+           ("Istanbul", "TR"), ("Johannesburg", "ZA"), ("Kyoto", "JP"), ("Lausanne", "CH"),
+           ("Montevideo", "UY"), ("Nairobi", "KE"), ("Oulu", "FI"), ("Pittsburgh", "US"),
+           ("Quito", "EC"), ("Reykjavik", "IS"), ("Salvador", "BR"), ("Tartu", "EE"),
+           ("Uppsala", "SE"), ("Valparaiso", "CL"), ("Wroclaw", "PL"), ("Yogyakarta", "ID"),
+           ("Zagreb", "HR"), ("Leuven", "BE"), ("Brisbane", "AU"), ("Daejeon", "KR"),
+           ("Kumasi", "GH"), ("Mexico City", "MX"))  # fmt: skip
+_QUALIFIERS = (  # noqa: SIM905
+    "Clinical Translational Biomedical Molecular Computational Applied Integrative Experimental "
+    "Environmental Public Digital Population Regenerative Precision Structural Cellular "
+    "Quantitative Veterinary Agricultural Marine Tropical Paediatric Comparative Evolutionary "
+    "Systems Synthetic Behavioural Nutritional Global Urban"
+).split()
+_FIELDS = (  # noqa: SIM905
+    "Genomics Cancer Cardiac Neurology Immunity Vaccine Infection Ageing Renal Liver Lung Vision "
+    "Dermatology Blood Orthopaedics Diabetes Obesity Malaria Tuberculosis Stroke Dementia Autism "
+    "Asthma Allergy Microbiome Protein Sleep Arthritis Audiology Fertility"
+).split()
+_TOPICS = (  # noqa: SIM905
+    "Research Science Medicine Health Innovation Discovery Data Technology Care Education Policy "
+    "Engineering Analytics Therapeutics Diagnostics Imaging Prevention Surveillance Nursing "
+    "Informatics Modelling Biodiversity Chemistry Robotics Statistics Nutrition Rehabilitation "
+    "Ethics Outcomes Trials"
+).split()
+_KINDS = (  # noqa: SIM905
+    "Institute Centre University Foundation Hospital Laboratory Council Agency Trust Society "
+    "Academy College Network Alliance Observatory Clinic School Group Service Partnership "
+    "Initiative Programme Association Commission Bureau Authority Department Facility Registry "
+    "Biobank"
+).split()
+_BASE = 30
+#: How many distinct organisation names there are (the pool is 5 N: N up to 162,000).
+MAX_ORGANISATIONS = _BASE**4
+#: Spreads consecutive indexes over the name space (coprime with ``MAX_ORGANISATIONS``).
+_STRIDE = 7919
+
+
+def organisation_name(index: int) -> tuple[str, str, str]:
+    """The ``index``-th organisation's name, and its city and country code."""
+    if not 0 <= index < MAX_ORGANISATIONS:
+        raise ValueError(f"only {MAX_ORGANISATIONS} distinct organisation names")
+    code = index * _STRIDE % MAX_ORGANISATIONS
+    digits = [code // _BASE**k % _BASE for k in range(4)]
+    qualifier, field, topic, kind = digits
+    city, country = _PLACES[sum(digits) % _BASE]
+    words = (city, _QUALIFIERS[qualifier], _FIELDS[field], _TOPICS[topic], _KINDS[kind])
+    return " ".join(words), city, country
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -60,10 +114,10 @@ def write_source(out: Path) -> None:
 def write_organisation(out: Path, index: int, rng: random.Random) -> str:
     """One organisation record; return its slug."""
     slug = f"org-{index:06d}"
-    city, country = rng.choice(_CITIES)
+    name, city, country = organisation_name(index)
     lines = [
         f"id: {slug}",
-        f"name: {_quote(f'{rng.choice(_WORDS).title()} Institute {index}')}",
+        f"name: {_quote(name)}",
         f"acronym: {_quote(f'I{index}')}",
         "types:",
         f"  - {rng.choice(_ORG_TYPES)}",
@@ -197,14 +251,25 @@ def generate(
         (out / folder).mkdir(parents=True, exist_ok=True)
     write_source(out)
     pool = [write_organisation(out, i, rng) for i in range(max(200, 5 * n))]
-    defects: dict[str, str] = {}
-    names = sorted(DEFECTS)
+    defects = plan_defects(n, seed, defect_rate)
     for index in range(n):
-        defect = names[len(defects) % len(names)] if rng.random() < defect_rate else None
-        if defect:
-            defects[f"consortium-{index:06d}"] = defect
-        write_consortium(out, index, pool, rng, defect, max_members)
+        slug = f"consortium-{index:06d}"
+        write_consortium(out, index, pool, rng, defects.get(slug), max_members)
     return defects
+
+
+def defect_count(n: int, defect_rate: float = 0.01) -> int:
+    """How many of N consortia carry a defect: ``round(N × rate)``, at least one, at most N."""
+    if n <= 0 or defect_rate <= 0:
+        return 0
+    return min(n, max(1, round(n * defect_rate)))
+
+
+def plan_defects(n: int, seed: int = 20261123, defect_rate: float = 0.01) -> dict[str, str]:
+    """Which consortia carry which defect: spread over the N, the kinds of ``DEFECTS`` in turn."""
+    chosen = sorted(random.Random(seed + 1).sample(range(n), defect_count(n, defect_rate)))
+    kinds = sorted(DEFECTS)
+    return {f"consortium-{index:06d}": kinds[k % len(kinds)] for k, index in enumerate(chosen)}
 
 
 def main() -> int:
