@@ -82,6 +82,8 @@ class BuiltGraph:
     problems: list[Problem] = field(default_factory=list)
     version: str = ""
     _indexes: dict[str, RecordIndex] = field(default_factory=dict, repr=False)
+    #: (number of quads read, subject without a record of its own → graphs that mention it)
+    _mentioned: tuple[int, dict[str, list[str]]] | None = field(default=None, repr=False)
 
     def record_of(self, iri: str) -> Record | None:
         """Return the record whose build mints ``iri`` (its thing, items, or graph)."""
@@ -105,10 +107,27 @@ class BuiltGraph:
         return self._indexes[graph]
 
     def _mentions(self, subject: str) -> list[Record]:
-        """Records that say something about ``subject`` (for a node without its own record)."""
-        target = NamedNode(subject)
-        graphs = {str(q.graph_name)[1:-1] for q in self.quads if q.subject == target}
-        return [self.graphs[g] for g in sorted(graphs) if g in self.graphs]
+        """Records that say something about ``subject`` (for a node without its own record).
+
+        One pass over the quads maps every such subject to its graphs, the first time a finding
+        needs it (again only when quads were added): a look-up per finding, not a scan.
+        """
+        if self._mentioned is None or self._mentioned[0] != len(self.quads):
+            owned: dict[str, bool] = {}
+            found: defaultdict[str, set[str]] = defaultdict(set)
+            for quad in self.quads:
+                node = quad.subject
+                if not isinstance(node, NamedNode):
+                    continue
+                iri = node.value
+                own = owned.get(iri)
+                if own is None:
+                    own = owned[iri] = self.record_of(iri) is not None
+                if not own and isinstance(quad.graph_name, NamedNode):
+                    found[iri].add(quad.graph_name.value)
+            self._mentioned = (len(self.quads), {s: sorted(g) for s, g in found.items()})
+        graphs = self._mentioned[1].get(subject, [])
+        return [self.graphs[g] for g in graphs if g in self.graphs]
 
     def _indexes_for(self, subject: str) -> list[RecordIndex]:
         owner = self.record_of(subject)
