@@ -104,14 +104,14 @@ def build_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
     shutil.rmtree(dist, ignore_errors=True)
     stages = Stages()
     seconds, run = timed(lambda: build_dumps(work / "data", dist, progress=stages))
-    if not run.files or run.built is None:
+    if not run.files:
         first = "; ".join(f"{p.file}:{p.line} {p.message}" for p in run.problems[:3])
         raise RuntimeError(f"build wrote nothing ({len(run.problems)} problems: {first})")
     return {
         "seconds": seconds,
-        "quads": len(run.built.quads),
-        "graphs": len(run.built.graphs),
-        "dumps_mib": round(sum(len(b) for b in run.files.values()) / (1 << 20), 1),
+        "quads": run.quads,
+        "graphs": run.record_count,
+        "dumps_mib": round(sum(p.stat().st_size for p in run.files.values()) / (1 << 20), 1),
         "stages": stages.seconds,
     }
 

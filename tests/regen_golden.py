@@ -33,7 +33,7 @@ def golden_dumps(out: Path) -> dict[str, bytes]:
 
     run = build_dumps(VALID, out)
     assert run.files, run.problems
-    return {name: run.files[name] for name in GOLDEN_DUMPS}
+    return {name: run.files[name].read_bytes() for name in GOLDEN_DUMPS}
 
 
 def golden_report(workdir: Path) -> dict[str, str]:
@@ -57,7 +57,7 @@ def golden_report(workdir: Path) -> dict[str, str]:
         run = validate_data(Path("data"))
     finally:
         os.chdir(cwd)
-    return {fmt: format_report(run.problems, len(run.records), fmt) for fmt in ("text", "json")}
+    return {fmt: format_report(run.problems, run.record_count, fmt) for fmt in ("text", "json")}
 
 
 def main() -> int:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
-from collections.abc import Callable
+import shutil
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 from click.testing import Result
 
-from consortia_kg.atomic import replace_files
+from consortia_kg.export import write_dump_stream
 from consortia_kg.pipeline import build_dumps
 
 FORMATS = {
@@ -169,13 +169,41 @@ def test_base_iri_moves_every_minted_iri(tmp_path: Path) -> None:
     assert "https://w3id.org/consortia-kg/consortium/" not in text
 
 
-def test_failed_write_leaves_the_folder_as_it_was(tmp_path: Path) -> None:
-    (tmp_path / "consortia.ttl").write_bytes(b"previous")
-    files = {"consortia.ttl": b"new", "missing-folder/x.nt": b"cannot be written"}
-    with pytest.raises(OSError):
-        replace_files(tmp_path, files)
-    assert (tmp_path / "consortia.ttl").read_bytes() == b"previous"
-    assert sorted(os.listdir(tmp_path)) == ["consortia.ttl"]  # no temp file left behind
+def test_failed_write_leaves_the_folder_as_it_was(tmp_path: Path, dumps: Path) -> None:
+    """A run that fails half-way (here: its input breaks) leaves the previous dumps as they were."""
+    out = tmp_path / "dist"
+    shutil.copytree(dumps, out, ignore=shutil.ignore_patterns("store", ".*"))
+    before = _snapshot(out)
+    lines = (dumps / "consortia.nq").read_bytes().splitlines(keepends=True)
+
+    def breaking() -> Iterator[bytes]:
+        yield from lines[: len(lines) // 2]
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        write_dump_stream(breaking(), out, "https://w3id.org/consortia-kg/", "v")
+    assert _snapshot(out) == before  # and no staging folder left behind
+
+
+def test_dumps_are_readable_by_everyone(dumps: Path) -> None:
+    for path in dumps.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            assert path.stat().st_mode & 0o044 == 0o044, path.name
+
+
+def test_sorting_on_disk_gives_the_same_dumps(
+    tmp_path: Path, dumps: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Force many sorted runs on disk (the path large data takes): the same bytes come out."""
+    import consortia_kg.sortedlines
+
+    monkeypatch.setattr(consortia_kg.sortedlines, "RUN_BYTES", 4096)
+    out = tmp_path / "spilled"
+    run = build_dumps(Path(__file__).parent / "fixtures" / "valid", out)
+    assert run.files
+    for name in run.files:
+        assert (out / name).read_bytes() == (dumps / name).read_bytes(), name
+    assert not [p for p in out.iterdir() if p.name.startswith(".sort-")]
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ def test_build_lists_what_it_wrote(cli: Callable[..., Result], tmp_path: Path) -
 def test_progress_goes_to_stderr(cli: Callable[..., Result], tmp_path: Path) -> None:
     result = cli("build", "-o", tmp_path)
     stages = [line.split(":")[0] for line in result.stderr.splitlines()]
-    assert stages[:3] == ["load", "build", "export"]
+    assert stages[:3] == ["build", "export", "store"]
 
 
 def _broken(valid_copy: Path) -> Path:

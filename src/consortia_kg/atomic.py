@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["replace_files", "write_atomic"]
+__all__ = ["write_atomic"]
 
 
 def write_atomic(path: Path, content: bytes) -> None:
@@ -21,27 +21,4 @@ def write_atomic(path: Path, content: bytes) -> None:
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def replace_files(directory: Path, files: dict[str, bytes]) -> None:
-    """Write every file to a temp name first; rename them into place only once all are written.
-
-    A failure while writing leaves ``directory`` exactly as it was.
-    """
-    directory.mkdir(parents=True, exist_ok=True)
-    staged: list[tuple[str, Path]] = []
-    try:
-        for name, content in sorted(files.items()):
-            fd, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-            staged.append((name, Path(temp_name)))
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-        for name, staged_path in staged:
-            os.replace(staged_path, directory / name)
-    except BaseException:
-        for _, staged_path in staged:
-            staged_path.unlink(missing_ok=True)
         raise

@@ -122,9 +122,17 @@ def main() -> None:
     help="Folder for the dumps.",
 )
 @base_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Processes that read and build the records (0: one per core).",
+)
 @quiet_option
 @handle_errors
-def build(data_dir: Path, output: Path, base_iri: str | None, quiet: bool) -> None:
+def build(data_dir: Path, output: Path, base_iri: str | None, jobs: int, quiet: bool) -> None:
     """Build the graph and write every dump (Turtle, N-Triples, N-Quads, JSON-LD, VoID).
 
     Dumps are sorted and byte-identical for the same records; each is written to a temp file
@@ -134,10 +142,10 @@ def build(data_dir: Path, output: Path, base_iri: str | None, quiet: bool) -> No
     from consortia_kg.pipeline import build_dumps
     from consortia_kg.report import format_report
 
-    run = build_dumps(data_dir, output, _base(base_iri), progress_printer(quiet))
+    run = build_dumps(data_dir, output, _base(base_iri), progress_printer(quiet), jobs)
     errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
     if errors:
-        click.echo(format_report(run.problems, len(run.records), "text"), err=True, nl=False)
+        click.echo(format_report(run.problems, run.record_count, "text"), err=True, nl=False)
         click.echo(
             f"nothing written: fix the records above, then build again ({output} is unchanged)",
             err=True,
@@ -225,7 +233,7 @@ def validate(
         _watch(data_dir, _base(base_iri), fmt)
     run = validate_data(data_dir, _base(base_iri), progress_printer(quiet), engine)
     problems = [p for p in run.problems if not only or p.file in only]
-    text = format_report(problems, len(run.records), fmt)
+    text = format_report(problems, run.record_count, fmt)
     if output is not None:
         write_atomic(output, text.encode())
     else:

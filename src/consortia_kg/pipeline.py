@@ -1,18 +1,24 @@
 """The one pipeline: data/*.yaml → records → graph → (validate | dumps | store).
 
-The CLI and the server call these functions; nothing below them imports this module.
+Validation holds the whole graph (a finding is located back in its record). Building the dumps
+does not: each record becomes sorted N-Quads lines in worker processes, the lines are sorted on
+disk, every dump is written from that one stream, and the store bulk-loads the N-Quads dump
+while Turtle and JSON-LD are written. The CLI and the server call these functions; nothing below
+them imports this module.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg.build import BuiltGraph, build_graph
-from consortia_kg.errors import Problem
-from consortia_kg.records import RecordSet, load_records
+from consortia_kg.errors import Problem, Severity
+from consortia_kg.records import RecordSet, data_version, load_records, record_files
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = ["Progress", "Run", "build_dumps", "load_and_build", "validate_data"]
@@ -32,7 +38,12 @@ class Run:
     records: RecordSet
     built: BuiltGraph | None = None
     problems: list[Problem] = field(default_factory=list)
-    files: dict[str, bytes] = field(default_factory=dict)
+    #: the dump files written (by ``build_dumps``), by name
+    files: dict[str, Path] = field(default_factory=dict)
+    #: records read (those that could be named)
+    record_count: int = 0
+    #: distinct quads written (by ``build_dumps``)
+    quads: int = 0
 
     @property
     def fatal(self) -> bool:
@@ -53,7 +64,7 @@ def load_and_build(data_dir: Path, base_iri: str | None = None, progress: Progre
     stage = _Stage(progress, "load")
     records = load_records(data_dir)
     stage.done(f"{len(records)} records, {len(records.problems)} problems")
-    run = Run(records, problems=list(records.problems))
+    run = Run(records, problems=list(records.problems), record_count=len(records))
     stage = _Stage(progress, "build")
     run.built = build_graph(records, resolve_base_iri(base_iri))
     run.problems.extend(run.built.problems)
@@ -86,24 +97,77 @@ def validate_data(
 
 
 def build_dumps(
-    data_dir: Path, output: Path, base_iri: str | None = None, progress: Progress = _quiet
+    data_dir: Path,
+    output: Path,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+    jobs: int = 0,
 ) -> Run:
-    """Load, build, write every dump to ``output`` atomically and fill ``output/store``.
+    """Read and build every record, write every dump to ``output`` atomically, fill its store.
 
-    Nothing is written when a record is broken.
+    ``jobs`` processes read and build the records (0: one per core). Nothing is written when
+    a record is broken.
     """
-    from consortia_kg.errors import Severity
-    from consortia_kg.export import write_dumps
+    from consortia_kg.export import write_dump_stream
+    from consortia_kg.quadlines import record_lines
+    from consortia_kg.sortedlines import LineSorter
+    from consortia_kg.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
 
-    run = load_and_build(data_dir, base_iri, progress)
-    if run.built is None or any(p.severity == Severity.VIOLATION for p in run.problems):
-        return run
-    stage = _Stage(progress, "export")
-    run.files = write_dumps(run.built, output)
+    base = resolve_base_iri(base_iri)
+    files, listing_problems = record_files(data_dir)
+    run = Run(RecordSet(data_dir), problems=list(listing_problems))
+    entries: list[tuple[str, str, str, str]] = []
+    stage = _Stage(progress, "build")
+    with LineSorter(output) as sorter:
+        for built in record_lines(files, base, jobs):
+            run.problems.extend(built.problems)
+            if built.sha256:
+                entries.append((built.kind, built.slug, built.source_path, built.sha256))
+                sorter.add(built.nquads.encode())
+        run.record_count = len(entries)
+        stage.done(f"{len(entries)} records, {len(run.problems)} problems")
+        if any(p.severity == Severity.VIOLATION for p in run.problems):
+            return run
+        version = data_version(entries)
+        store_dir = output / STORE_DIRNAME
+        loading: list[threading.Thread] = []
+        failed: list[BaseException] = []
+        loaded: list[str] = []
+
+        def load_in_background(nquads: Path, quads: int) -> None:
+            meta = StoreMeta(version, base, builder_fingerprint(), quads, len(entries))
+
+            # a link of its own: the staged file is renamed into place before the load ends
+            private = output / f".store-load-{os.getpid()}.nq"
+            private.unlink(missing_ok=True)
+            os.link(nquads, private)
+
+            def load() -> None:
+                try:
+                    started = time.perf_counter()
+                    load_store(private, store_dir, meta)
+                    seconds = time.perf_counter() - started
+                    loaded.append(f"store: {quads} quads into {store_dir} in {seconds:.2f} s")
+                except BaseException as exc:  # re-raised once the dumps are written
+                    failed.append(exc)
+                finally:
+                    private.unlink(missing_ok=True)
+
+            # the loader parses in Rust without the GIL: it runs beside Turtle and JSON-LD
+            loading.append(threading.Thread(target=load, name="store-load"))
+            loading[0].start()
+
+        stage = _Stage(progress, "export")
+        try:
+            written = write_dump_stream(sorter, output, base, version, load_in_background)
+        finally:
+            for thread in loading:
+                thread.join()
+        if failed:
+            raise failed[0]
+    run.quads = written.quads
+    run.files = {name: output / name for name in written.files}
     stage.done(f"{len(run.files)} files written to {output}")
-    from consortia_kg.store import STORE_DIRNAME, fill_store
-
-    stage = _Stage(progress, "store")
-    filled = fill_store(run.built, output / STORE_DIRNAME)
-    stage.done(f"{filled.quads} quads in {filled.graphs} graphs into {output / STORE_DIRNAME}")
+    for line in loaded:  # the store loaded while the last dumps were written
+        progress(line)
     return run

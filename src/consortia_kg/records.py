@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,10 +26,14 @@ __all__ = [
     "Item",
     "Located",
     "Record",
+    "RecordFile",
     "RecordSet",
     "Schema",
+    "data_version",
     "load_records",
     "parse_record",
+    "read_found",
+    "record_files",
 ]
 
 
@@ -156,10 +160,7 @@ class RecordSet:
 
     def digest(self) -> str:
         """Return a hash of every record's content: the data's version, independent of time."""
-        h = hashlib.sha256()
-        for record in self:
-            h.update(f"{record.source_path}\0{record.sha256}\n".encode())
-        return h.hexdigest()
+        return data_version((r.kind, r.slug, r.source_path, r.sha256) for r in self)
 
 
 # --- schemas --------------------------------------------------------------------------------
@@ -668,26 +669,38 @@ def display_path(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
-def load_records(data_dir: Path) -> RecordSet:
-    """Read every record under ``data_dir``; a broken file becomes problems, not an exception."""
+@dataclass(frozen=True)
+class RecordFile:
+    """A record file found under a data folder, before it is read."""
+
+    kind: str
+    path: Path
+    #: the path as the curator is shown it
+    shown: str
+    #: ``<data folder name>/<kind folder>/<file name>``: what provenance records
+    source_path: str
+
+
+def record_files(data_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
+    """List every record file (kinds in build order, files by name), and what is not read."""
     if not data_dir.is_dir():
         raise InputError(
             f"{data_dir} is not a folder of records",
             hint="pass --data DIR, the folder holding consortia/, organisations/ and sources/",
         )
-    records = RecordSet(data_dir)
+    files: list[RecordFile] = []
+    problems: list[Problem] = []
     known_folders = {folder for folder, _ in KINDS.values()}
     for entry in sorted(data_dir.iterdir()):
         if entry.is_dir() and entry.name not in known_folders and not entry.name.startswith("."):
-            records.problems.append(
+            problems.append(
                 Problem(
                     display_path(entry), 0, "", f"folder `{entry.name}` is not read",
                     why="records live in " + ", ".join(sorted(known_folders)),
                     fix="move its files into one of those folders", severity=Severity.WARNING,
                 )
             )  # fmt: skip
-    for kind, (folder, schema) in KINDS.items():
-        records.records[kind] = {}
+    for kind, (folder, _) in KINDS.items():
         base = data_dir / folder
         if not base.is_dir():
             continue
@@ -697,24 +710,44 @@ def load_records(data_dir: Path) -> RecordSet:
             shown = display_path(path)
             if path.suffix != ".yaml" or not path.is_file():
                 fix = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "remove it"
-                records.problems.append(
+                problems.append(
                     Problem(
                         shown, 0, "", "this file is not read: records end in .yaml",
                         why="only *.yaml files are records", fix=fix, severity=Severity.WARNING,
                     )
                 )  # fmt: skip
                 continue
-            _load_one(records, kind, schema, path, shown, f"{data_dir.name}/{folder}/{path.name}")
+            files.append(RecordFile(kind, path, shown, f"{data_dir.name}/{folder}/{path.name}"))
+    return files, problems
+
+
+def load_records(data_dir: Path) -> RecordSet:
+    """Read every record under ``data_dir``; a broken file becomes problems, not an exception."""
+    files, listing_problems = record_files(data_dir)
+    records = RecordSet(data_dir, {kind: {} for kind in KINDS}, listing_problems)
+    for found in files:
+        record, problems = read_found(found)
+        records.problems.extend(problems)
+        if record is not None:
+            records.records[found.kind][record.slug] = record
     return records
 
 
-def _load_one(
-    records: RecordSet, kind: str, schema: Schema, path: Path, shown: str, source_path: str
-) -> None:
-    record, problems = read_record(kind, schema, path, shown, source_path)
-    records.problems.extend(problems)
-    if record is not None:
-        records.records[kind][record.slug] = record
+def read_found(found: RecordFile) -> tuple[Record | None, list[Problem]]:
+    """Read one listed record file."""
+    return read_record(found.kind, SCHEMAS[found.kind], found.path, found.shown, found.source_path)
+
+
+def data_version(entries: Iterable[tuple[str, str, str, str]]) -> str:
+    """Hash (kind, slug, source path, sha256) of every record: the data's version.
+
+    Records are taken in build order (kind, then slug), whatever order they come in.
+    """
+    rank = {kind: i for i, kind in enumerate(KINDS)}
+    h = hashlib.sha256()
+    for _, _, source_path, sha256 in sorted(entries, key=lambda e: (rank[e[0]], e[1])):
+        h.update(f"{source_path}\0{sha256}\n".encode())
+    return h.hexdigest()
 
 
 def read_record(

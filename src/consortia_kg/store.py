@@ -22,8 +22,8 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,6 +50,7 @@ __all__ = [
     "builder_fingerprint",
     "data_fingerprint",
     "fill_store",
+    "load_store",
     "read_meta",
     "record_fingerprint",
     "result_format",
@@ -134,22 +135,44 @@ def _short(term: Any, prefixes: Sequence[tuple[str, str]]) -> str:
     return str(term)
 
 
-@dataclass
 class SelectResult:
-    """The solutions of a SELECT query, kept as SPARQL JSON results (the exchange form)."""
+    """The solutions of a SELECT query.
 
-    payload: bytes
-    _rows: list[dict[str, Any]] | None = field(default=None, repr=False)
-    _variables: list[str] | None = field(default=None, repr=False)
-    form: str = "SELECT"
+    Built either from SPARQL JSON results (``SelectResult(payload)``, what a remote endpoint
+    answers) or from pyoxigraph's own solutions (``SelectResult.of(solutions)``, the embedded
+    store), which are read once, only into the form that is asked for: rows (terms) for the API
+    and the table, SPARQL JSON for the result formats. No JSON is written to read rows back.
+    """
 
-    def _parse(self) -> None:
-        solutions = self._solutions()
-        self._variables = [v.value for v in solutions.variables]
-        self._rows = [
-            {name: solution[name] for name in self._variables if solution[name] is not None}
-            for solution in solutions
-        ]
+    form = "SELECT"
+
+    def __init__(self, payload: bytes | None = None) -> None:
+        self._payload = payload
+        self._live: ox.QuerySolutions | None = None
+        self._rows: list[dict[str, Any]] | None = None
+        self._variables: list[str] | None = None
+
+    @classmethod
+    def of(cls, solutions: ox.QuerySolutions) -> SelectResult:
+        """Wrap solutions pyoxigraph has not yet read (they are read at most once)."""
+        result = cls()
+        result._live = solutions
+        result._variables = [v.value for v in solutions.variables]
+        return result
+
+    def __repr__(self) -> str:
+        return f"SelectResult(variables={self.variables!r})"
+
+    @property
+    def payload(self) -> bytes:
+        """Return the solutions as SPARQL JSON results."""
+        if self._payload is None:
+            if self._live is not None:
+                live, self._live = self._live, None
+                self._payload = _bytes(live.serialize(format=ox.QueryResultsFormat.JSON))
+            else:
+                self._payload = _json_results(self.variables, self.rows)
+        return self._payload
 
     def _solutions(self) -> ox.QuerySolutions:
         solutions = ox.parse_query_results(self.payload, format=ox.QueryResultsFormat.JSON)
@@ -161,16 +184,28 @@ class SelectResult:
     def variables(self) -> list[str]:
         """Return the projected variables, in query order."""
         if self._variables is None:
-            self._parse()
-        assert self._variables is not None
+            self._variables = [v.value for v in self._solutions().variables]
         return self._variables
 
     @property
     def rows(self) -> list[dict[str, Any]]:
         """Return each solution as variable name → pyoxigraph term (unbound ones left out)."""
         if self._rows is None:
-            self._parse()
-        assert self._rows is not None
+            if self._live is not None:
+                solutions, self._live = self._live, None
+            else:
+                solutions = self._solutions()
+            names = [v.value for v in solutions.variables]
+            self._variables = names
+            rows = []
+            for solution in solutions:
+                row = {}
+                for name in names:
+                    term = solution[name]
+                    if term is not None:
+                        row[name] = term
+                rows.append(row)
+            self._rows = rows
         return self._rows
 
     def serialize(self, fmt: str, prefixes: Sequence[tuple[str, str]] = ()) -> bytes:
@@ -178,6 +213,41 @@ class SelectResult:
         if fmt == "table":
             return format_table(self.variables, self.rows, prefixes).encode()
         return _bytes(self._solutions().serialize(format=_OX_RESULTS[fmt]))
+
+
+def _json_term(term: Any) -> dict[str, Any]:
+    """Return a term as SPARQL 1.1 JSON results write it."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        out: dict[str, Any] = {"type": "literal", "value": term.value}
+        if term.language:
+            out["xml:lang"] = term.language
+            direction = getattr(term, "direction", None)
+            if direction:
+                out["its:dir"] = str(direction).lower().rsplit(".", 1)[-1]
+        elif term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
+            out["datatype"] = term.datatype.value
+        return out
+    if isinstance(term, ox.Triple):
+        return {
+            "type": "triple",
+            "value": {
+                "subject": _json_term(term.subject),
+                "predicate": _json_term(term.predicate),
+                "object": _json_term(term.object),
+            },
+        }
+    raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _json_results(variables: Sequence[str], rows: Sequence[dict[str, Any]]) -> bytes:
+    """Write rows of terms as SPARQL JSON results (read back by pyoxigraph to serialise)."""
+    bindings = [{name: _json_term(term) for name, term in row.items()} for row in rows]
+    doc = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @dataclass
@@ -331,7 +401,7 @@ class EmbeddedStore:
         except SyntaxError as exc:
             raise syntax_error(exc, text, where) from None
         if isinstance(result, ox.QuerySolutions):
-            return SelectResult(_bytes(result.serialize(format=ox.QueryResultsFormat.JSON)))
+            return SelectResult.of(result)
         if isinstance(result, ox.QueryBoolean):
             return AskResult(bool(result))
         from consortia_kg.queries import query_form
@@ -447,11 +517,27 @@ def fill_store(built: BuiltGraph, store_dir: Path, fingerprint: str = "") -> Sto
         graphs=len(graphs),
         fingerprint=fingerprint,
     )
+    return _fill(store_dir, meta, lambda store: store.bulk_extend(built.quads))
+
+
+def load_store(nquads: Path, store_dir: Path, meta: StoreMeta) -> StoreMeta:
+    """Load an N-Quads dump (what ``meta`` describes) into a new store in place of ``store_dir``.
+
+    The bulk loader parses in Rust: no quad becomes a Python object.
+    """
+    return _fill(
+        store_dir,
+        meta,
+        lambda store: store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS),
+    )
+
+
+def _fill(store_dir: Path, meta: StoreMeta, load: Callable[[ox.Store], None]) -> StoreMeta:
     with _lock(store_dir):
         fresh = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.new-", dir=store_dir.parent))
         try:
             store = ox.Store(str(fresh / _DB))
-            store.bulk_extend(built.quads)
+            load(store)
             store.flush()
             del store  # closes the database before the folder moves
             write_meta(fresh, meta)

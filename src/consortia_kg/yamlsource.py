@@ -8,8 +8,10 @@ refused with the file and line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -115,7 +117,7 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
                 )
             ]
     try:
-        documents = list(yaml.compose_all(text, Loader=_Loader))
+        documents = _documents(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
@@ -125,7 +127,8 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
         return None, [_fatal(display, line, f"broken YAML: {what}", "fix the syntax at that line")]
     except yaml.YAMLError as exc:
         return None, [_fatal(display, 0, f"broken YAML: {exc}", "fix the syntax")]
-    documents = [d for d in documents if d is not None]
+    except _Refused as exc:
+        return None, [_fatal(display, exc.line, exc.message, exc.fix)]
     if len(documents) != 1:
         return None, [
             _fatal(
@@ -135,11 +138,7 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
                 "keep one record per file and remove the '---' separators",
             )
         ]
-    try:
-        root = _convert(documents[0], set())
-    except _Refused as exc:
-        line = _first_alias_line(text) if exc.message.startswith("YAML aliases") else exc.line
-        return None, [_fatal(display, line or exc.line, exc.message, exc.fix)]
+    root = documents[0]
     if not isinstance(root, Mapping):
         return None, [
             _fatal(
@@ -152,47 +151,92 @@ def parse_yaml(raw: bytes, display: str) -> tuple[Mapping | None, list[Problem]]
     return root, []
 
 
-def _convert(node: yaml.Node, seen: set[int]) -> Node:
-    line = node.start_mark.line + 1
-    if id(node) in seen:
-        raise _Refused(
-            line, "YAML aliases (*name) are not allowed in records", "write the value out"
-        )
-    seen.add(id(node))
-    if node.tag and not node.tag.startswith(_STANDARD_TAG):
-        raise _Refused(line, f"the tag {node.tag} is not allowed in records", "remove the tag")
-    if isinstance(node, yaml.ScalarNode):
-        is_null = node.tag == _STANDARD_TAG + "null" and node.style is None
-        return Scalar(str(node.value), line, is_null=is_null)
-    if isinstance(node, yaml.SequenceNode):
-        return Sequence(line, [_convert(item, seen) for item in node.value])
-    assert isinstance(node, yaml.MappingNode)
-    mapping = Mapping(line)
-    for key_node, value_node in node.value:
-        key_line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise _Refused(key_line, "a key must be a plain word", "write the key as text")
-        key = str(key_node.value)
-        if key == "<<":
-            raise _Refused(key_line, "merge keys (<<) are not allowed in records", "write keys out")
-        if key in mapping.items:
-            first = mapping.key_lines[key]
-            raise _Refused(
-                key_line,
-                f"the key {key!r} appears twice (first at line {first})",
-                "keep one of them",
-            )
-        mapping.items[key] = _convert(value_node, seen)
-        mapping.key_lines[key] = key_line
-    return mapping
+#: Plain scalars YAML 1.1 reads as null (only ``is_null`` tells; the text stays as written).
+_NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 
 
-def _first_alias_line(text: str) -> int:
-    """Find where an alias is used (the composed tree only knows where its anchor is)."""
-    for event in yaml.parse(text, Loader=_Loader):
-        if isinstance(event, yaml.AliasEvent) and event.start_mark is not None:
-            return int(event.start_mark.line) + 1
-    return 0
+def _checked_tag(tag: str | None, line: int) -> None:
+    if tag and tag != "!" and not tag.startswith(_STANDARD_TAG):
+        raise _Refused(line, f"the tag {tag} is not allowed in records", "remove the tag")
+
+
+def _documents(text: str) -> list[Node]:
+    """Build our tree straight from the parser's events.
+
+    PyYAML's composer and its implicit-type resolver would cost three times the parse, and we
+    keep every scalar as text anyway. The first refusal (alias, tag, key) is raised only once
+    the whole text has parsed, so a syntax error further down is reported first, as before.
+    """
+    documents: list[Node] = []
+    #: open containers, each with the key (and its line) waiting for its value
+    stack: list[tuple[Mapping | Sequence, list[Any]]] = []
+    refused: _Refused | None = None
+
+    def attach(node: Node, line: int) -> None:
+        if not stack:
+            documents.append(node)
+            return
+        parent, pending = stack[-1]
+        if isinstance(parent, Sequence):
+            parent.items.append(node)
+        elif pending:
+            key, key_line = pending
+            parent.items[key] = node
+            parent.key_lines[key] = key_line
+            pending.clear()
+        else:
+            if not isinstance(node, Scalar):
+                raise _Refused(line, "a key must be a plain word", "write the key as text")
+            key = node.text
+            if key == "<<":
+                raise _Refused(line, "merge keys (<<) are not allowed in records", "write keys out")
+            if key in parent.items:
+                first = parent.key_lines[key]
+                raise _Refused(
+                    line,
+                    f"the key {key!r} appears twice (first at line {first})",
+                    "keep one of them",
+                )
+            pending.extend((key, line))
+
+    events: Iterator[Any] = yaml.parse(text, Loader=_Loader)
+    for event in events:
+        if refused is not None:
+            continue  # only look for syntax errors now
+        try:
+            kind = type(event)
+            if kind is yaml.ScalarEvent:
+                line = event.start_mark.line + 1
+                _checked_tag(event.tag, line)
+                plain = event.style is None
+                is_null = plain and (
+                    (event.tag is None and event.value in _NULLS)
+                    or event.tag == _STANDARD_TAG + "null"
+                )
+                attach(Scalar(event.value, line, is_null=is_null), line)
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                line = event.start_mark.line + 1
+                if stack and isinstance(stack[-1][0], Mapping) and not stack[-1][1]:
+                    raise _Refused(line, "a key must be a plain word", "write the key as text")
+                _checked_tag(event.tag, line)
+                container: Mapping | Sequence = (
+                    Mapping(line) if kind is yaml.MappingStartEvent else Sequence(line)
+                )
+                stack.append((container, []))
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                done, _ = stack.pop()
+                attach(done, done.line)
+            elif kind is yaml.AliasEvent:
+                raise _Refused(
+                    event.start_mark.line + 1,
+                    "YAML aliases (*name) are not allowed in records",
+                    "write the value out",
+                )
+        except _Refused as exc:
+            refused = exc
+    if refused is not None:
+        raise refused
+    return documents
 
 
 def _fatal(display: str, line: int, message: str, fix: str) -> Problem:

@@ -1,0 +1,84 @@
+"""The streamed build: sorting on disk, building records in processes, N-Triples from N-Quads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import consortia_kg.quadlines
+from consortia_kg.export import _triple_line, serialize_nquads, serialize_ntriples
+from consortia_kg.quadlines import record_lines
+from consortia_kg.records import record_files
+from consortia_kg.sortedlines import LineSorter
+
+VALID = Path(__file__).parent / "fixtures" / "valid"
+BASE = "https://w3id.org/consortia-kg/"
+
+
+def test_sorter_in_memory_sorts_and_drops_duplicates(tmp_path: Path) -> None:
+    with LineSorter(tmp_path) as sorter:
+        sorter.add(b"c\nb\n")
+        sorter.add(b"a\nb\n")
+        assert list(sorter) == [b"a\n", b"b\n", b"c\n"]
+    assert list(tmp_path.iterdir()) == []  # small data never touches the disk
+
+
+def test_sorter_spills_runs_and_merges_them(tmp_path: Path) -> None:
+    lines = [f"line {i * 7919 % 1000:04d}\n".encode() for i in range(3000)]  # each 3 times
+    with LineSorter(tmp_path, run_bytes=500) as sorter:
+        for start in range(0, len(lines), 37):
+            sorter.add(b"".join(lines[start : start + 37]))
+        assert len(list(tmp_path.glob(".sort-*/run-*"))) > 10
+        assert list(sorter) == sorted(set(lines))
+    assert list(tmp_path.iterdir()) == []  # runs removed
+
+
+def test_records_built_in_processes_equal_those_built_here(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    files, _ = record_files(VALID)
+    here = list(record_lines(files, BASE, jobs=1))
+    monkeypatch.setattr(consortia_kg.quadlines, "_PARALLEL_FROM", 1)
+    parallel = list(record_lines(files, BASE, jobs=2))
+    assert [r.slug for r in parallel] == [f.path.stem for f in files]
+    assert parallel == here
+    assert all(r.nquads and r.quads == r.nquads.count("\n") for r in here)
+
+
+def test_an_unreadable_record_comes_back_as_problems(tmp_path: Path) -> None:
+    (tmp_path / "organisations").mkdir()
+    (tmp_path / "organisations" / "broken.yaml").write_text("id: broken\n\tname: x\n")
+    files, _ = record_files(tmp_path)
+    (result,) = record_lines(files, BASE, jobs=1)
+    assert result.nquads == "" and result.sha256 == ""
+    assert result.problems[0].message == "a tab is used for indentation"
+
+
+_iris = st.sampled_from(["http://a/", "http://a/b", "http://a/b/c", "http://a-b/", "http://a0"])
+_literals = st.text(alphabet='ab "\\<>\n/-', max_size=4).map(ox.Literal)
+_terms = st.one_of(_iris.map(ox.NamedNode), _literals)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            _iris, _iris, _terms, st.sampled_from(["http://g/1", "http://g/1/x", "http://g"])
+        ),
+        max_size=30,
+    )
+)
+def test_ntriples_from_sorted_nquads_are_sorted(rows: list[tuple[str, str, object, str]]) -> None:
+    """Dropping the graph from sorted N-Quads lines keeps them sorted (what the dumps rely on)."""
+    quads = [ox.Quad(ox.NamedNode(s), ox.NamedNode(p), o, ox.NamedNode(g)) for s, p, o, g in rows]  # type: ignore[arg-type]
+    nquads = serialize_nquads(quads).splitlines(keepends=True)
+    derived: list[bytes] = []
+    for line in nquads:
+        triple = _triple_line(line)
+        if not derived or derived[-1] != triple:
+            derived.append(triple)
+    assert b"".join(derived) == serialize_ntriples(q.triple for q in quads)
