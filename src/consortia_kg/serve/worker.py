@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
+import pickle
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import traceback
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -40,9 +42,11 @@ __all__ = [
     "isolate_network",
 ]
 
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
+#: multiprocessing.connection's framing: a signed 4-byte length, or -1 and an 8-byte one
+_HEADER = struct.Struct("!i")
+_LONG_HEADER = struct.Struct("!Q")
 
 
 @dataclass(frozen=True)
@@ -129,30 +133,65 @@ def isolate_network() -> str:
     return f"none ({os.strerror(error)})"
 
 
-def _term_json(term: Any) -> dict[str, Any]:
+class _TooMany(Exception):
+    """Raised inside pyoxigraph's serializer when an answer passes the row cap."""
+
+
+class _RowCounter:
+    """Where pyoxigraph writes SELECT answers as TSV: one line a row, counted as it comes.
+
+    SPARQL TSV escapes every line break inside a term, so the answer has exactly one line per
+    row after its header; past the cap :class:`_TooMany` stops the serializer, so an answer of
+    millions of rows is neither held in memory nor written.
+    """
+
+    __slots__ = ("cap", "lines", "parts")
+
+    def __init__(self, max_rows: int) -> None:
+        self.cap = max_rows + 1  # and the header
+        self.lines = 0
+        self.parts: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self.lines += data.count(b"\n")
+        if self.lines > self.cap:
+            raise _TooMany
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+_RESULT_FORMATS = {
+    "json": "JSON",
+    "xml": "XML",
+    "csv": "CSV",
+    "tsv": "TSV",
+}
+
+
+def _serialize_solutions(result: Any, fmt: str, max_rows: int) -> tuple[bytes, int] | None:
+    """Write SELECT solutions in ``fmt`` (pyoxigraph's serializers); None past ``max_rows``.
+
+    They are written once as TSV, counting rows, and only when within the cap read back and
+    written in the format asked for (TSV holds every term exactly: the answer is the same as
+    writing that format straight away).
+    """
     import pyoxigraph as ox
 
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        out: dict[str, Any] = {"type": "literal", "value": term.value}
-        if term.language:
-            out["xml:lang"] = term.language
-        elif term.datatype.value != _XSD_STRING:
-            out["datatype"] = term.datatype.value
-        return out
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {
-                "subject": _term_json(term.subject),
-                "predicate": _term_json(term.predicate),
-                "object": _term_json(term.object),
-            },
-        }
-    return {"type": "literal", "value": str(term)}
+    counter = _RowCounter(max_rows)
+    try:
+        result.serialize(counter, format=ox.QueryResultsFormat.TSV)
+    except _TooMany:
+        return None
+    tsv = b"".join(counter.parts)
+    rows = max(tsv.count(b"\n") - 1, 0)
+    if fmt == "tsv":
+        return tsv, rows
+    target = getattr(ox.QueryResultsFormat, _RESULT_FORMATS[fmt])
+    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return solutions.serialize(format=target) or b"", rows
 
 
 def _too_many(max_rows: int, what: str) -> Reply:
@@ -192,7 +231,7 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     import pyoxigraph as ox
 
     from consortia_kg.queries import query_form
-    from consortia_kg.store import AskResult, SelectResult, syntax_error
+    from consortia_kg.store import AskResult, syntax_error
 
     from .guard import Checked
 
@@ -214,22 +253,11 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     if isinstance(result, ox.QuerySolutions):
         if job.solution_format is None:
             return _not_acceptable("SELECT")
-        variables = [v.value for v in result.variables]
-        bindings: list[dict[str, Any]] = []
-        for solution in result:
-            if len(bindings) >= job.max_rows:
-                return _too_many(job.max_rows, "rows")
-            row = {}
-            for name in variables:
-                term = solution[name]
-                if term is not None:
-                    row[name] = _term_json(term)
-            bindings.append(row)
-        doc = {"head": {"vars": variables}, "results": {"bindings": bindings}}
-        payload = json.dumps(doc, ensure_ascii=False).encode()
-        fmt = job.solution_format
-        body = payload if fmt == "json" else SelectResult(payload).serialize(fmt)
-        return Reply(200, body, fmt, "SELECT", len(bindings))
+        written = _serialize_solutions(result, job.solution_format, job.max_rows)
+        if written is None:
+            return _too_many(job.max_rows, "rows")
+        body, rows = written
+        return Reply(200, body, job.solution_format, "SELECT", rows)
     if isinstance(result, ox.QueryBoolean):
         if job.solution_format is None:
             return _not_acceptable("ASK")
@@ -336,25 +364,103 @@ def worker_main(conn: Connection, store_path: str, base: str, isolate: bool) -> 
 # --- in the server ---------------------------------------------------------------------------
 
 
-class _Worker:
-    """One worker process and our end of its pipe."""
+class _Channel(asyncio.Protocol):
+    """Our end of a worker's socket: whole messages in ``multiprocessing.connection``'s framing.
 
-    def __init__(self, process: Any, conn: Connection) -> None:
-        self.process, self.conn = process, conn
+    Each message is a 4-byte big-endian length (or -1 and an 8-byte one) and the pickled object,
+    as the worker's blocking :class:`~multiprocessing.connection.Connection` reads and writes
+    them; on this side the event loop reads them, so no thread waits for a worker.
+    """
+
+    def __init__(self) -> None:
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._waiter: asyncio.Future[Any] | None = None
+        self._ready: deque[bytes] = deque()
+        self._lost: BaseException | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports are not subclasses of asyncio.Transport, but do what they do
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= 4:
+            size = _HEADER.unpack_from(buffer)[0]
+            start = 4
+            if size == -1:
+                if len(buffer) < 12:
+                    return
+                size = _LONG_HEADER.unpack_from(buffer, 4)[0]
+                start = 12
+            if len(buffer) < start + size:
+                return
+            message = bytes(buffer[start : start + size])
+            del buffer[: start + size]
+            waiter = self._waiter
+            if waiter is not None and not waiter.done():
+                self._waiter = None
+                waiter.set_result(message)
+            else:
+                self._ready.append(message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._lost = exc or EOFError("the query worker closed its end")
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_exception(self._lost)
+        self._waiter = None
+
+    def send(self, message: Any) -> None:
+        if self.transport is None or self.transport.is_closing():
+            raise EOFError("the query worker's channel is closed")
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        if len(payload) > 0x7FFFFFFF:
+            header = _HEADER.pack(-1) + _LONG_HEADER.pack(len(payload))
+        else:
+            header = _HEADER.pack(len(payload))
+        self.transport.write(header + payload if len(payload) < 65_536 else header)
+        if len(payload) >= 65_536:
+            self.transport.write(payload)
+
+    async def receive(self) -> Any:
+        if self._ready:
+            return pickle.loads(self._ready.popleft())
+        if self._lost is not None:
+            raise EOFError(str(self._lost))
+        waiter: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._waiter = waiter
+        return pickle.loads(await waiter)
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
+class _Worker:
+    """One worker process and our end of its socket."""
+
+    def __init__(self, process: Any, sock: socket.socket) -> None:
+        self.process, self.sock = process, sock
+        self.channel = _Channel()
         self.ready: Ready | None = None
 
-    def wait_ready(self, seconds: float) -> Ready:
-        if not self.conn.poll(seconds):
-            raise RuntimeError(f"a query worker did not start within {seconds:.0f} s")
-        ready = self.conn.recv()
+    async def open(self, seconds: float) -> Ready:
+        loop = asyncio.get_running_loop()
+        await loop.create_unix_connection(lambda: self.channel, sock=self.sock)
+        try:
+            ready = await asyncio.wait_for(self.channel.receive(), seconds)
+        except TimeoutError:
+            raise RuntimeError(f"a query worker did not start within {seconds:.0f} s") from None
         if not isinstance(ready, Ready):
             raise RuntimeError(f"a query worker said {ready!r} instead of being ready")
         self.ready = ready
         return ready
 
-    def call(self, job: Job) -> Reply:
-        self.conn.send(job)
-        reply = self.conn.recv()
+    async def call(self, job: Job) -> Reply:
+        self.channel.send(job)
+        reply = await self.channel.receive()
         if not isinstance(reply, Reply):
             raise RuntimeError(f"a query worker answered {reply!r}")
         return reply
@@ -363,19 +469,17 @@ class _Worker:
         with contextlib.suppress(Exception):
             self.process.kill()
             self.process.wait(5)
+        self.channel.close()
         with contextlib.suppress(Exception):
-            self.conn.close()
+            self.sock.close()
 
     def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self.conn.send(None)
+        """Ask the worker to end (from a thread: it waits for the process)."""
         try:
             self.process.wait(2)
         except subprocess.TimeoutExpired:
             self.kill()
             self.process.wait(2)
-        with contextlib.suppress(Exception):
-            self.conn.close()
 
 
 @dataclass
@@ -412,7 +516,8 @@ class WorkerPool:
         self._busy = 0
         self._closing = False
         self._tasks: set[asyncio.Task[None]] = set()
-        self._threads = ThreadPoolExecutor(max_workers=size * 2 + 2, thread_name_prefix="ckg-q")
+        # only to wait for stopping workers: queries never go through a thread
+        self._threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="ckg-q")
 
     def _spawn(self) -> _Worker:
         # a plain `python -m` child, not multiprocessing's spawn: that would import the
@@ -431,19 +536,19 @@ class WorkerPool:
             process = subprocess.Popen(
                 command, pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL
             )
+        except BaseException:
+            ours.close()
+            raise
         finally:
             theirs.close()
-        worker = _Worker(process, Connection(ours.detach()))
+        worker = _Worker(process, ours)
         self._all.add(worker)
         return worker
 
     async def _start_one(self) -> _Worker:
-        loop = asyncio.get_running_loop()
         worker = self._spawn()
         try:
-            ready = await loop.run_in_executor(
-                self._threads, worker.wait_ready, self.startup_seconds
-            )
+            ready = await worker.open(self.startup_seconds)
         except BaseException:
             worker.kill()
             self._all.discard(worker)
@@ -473,7 +578,7 @@ class WorkerPool:
                 print(f"serve: could not restart a query worker: {exc}", file=sys.stderr)
                 return
             if self._closing:
-                worker.stop()
+                worker.kill()
                 self._all.discard(worker)
             else:
                 self._idle.put_nowait(worker)
@@ -484,18 +589,18 @@ class WorkerPool:
 
     async def run(self, job: Job, budget: float | None) -> Reply:
         """Run ``job`` on an idle worker within ``budget`` seconds (None: no budget)."""
-        try:
-            worker = await asyncio.wait_for(self._idle.get(), self.admission_wait)
-        except TimeoutError:
-            self.stats.refused_busy += 1
-            raise Busy from None
+        if self._idle.empty():
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), self.admission_wait)
+            except TimeoutError:
+                self.stats.refused_busy += 1
+                raise Busy from None
+        else:
+            worker = self._idle.get_nowait()
         self._busy += 1
-        loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._threads, worker.call, job)
-        # a killed worker's call ends with EOFError: nobody waits for it any more
-        future.add_done_callback(lambda f: None if f.cancelled() else f.exception())
         try:
-            reply = await asyncio.wait_for(asyncio.shield(future), budget)
+            async with asyncio.timeout(budget):
+                reply = await worker.call(job)
         except TimeoutError:
             self.stats.timed_out += 1
             self._replace(worker)
@@ -504,7 +609,7 @@ class WorkerPool:
             # the client went away: stop its query rather than let it run on
             self._replace(worker)
             raise
-        except (EOFError, OSError, RuntimeError) as exc:
+        except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as exc:
             self._replace(worker)
             return Reply(500, message=f"the query worker stopped: {exc or type(exc).__name__}")
         finally:
@@ -528,11 +633,16 @@ class WorkerPool:
             task.cancel()
         workers: Sequence[_Worker] = list(self._all)
         self._all.clear()
+        for worker in workers:
+            with contextlib.suppress(Exception):
+                worker.channel.send(None)
         loop = asyncio.get_running_loop()
         await asyncio.gather(
             *(loop.run_in_executor(self._threads, w.stop) for w in workers),
             return_exceptions=True,
         )
+        for worker in workers:
+            worker.kill()
         self._threads.shutdown(wait=False, cancel_futures=True)
 
 
