@@ -1,0 +1,178 @@
+"""The query workers' own parts: answers written by pyoxigraph, the row cap, the channel.
+
+No server here: SELECT answers are written straight from a small in-memory store and compared
+with pyoxigraph's own serializers, and the event loop's end of a worker's socket is checked
+against the blocking ``multiprocessing.connection.Connection`` a worker uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from multiprocessing.connection import Connection
+from typing import Any
+
+import pyoxigraph as ox
+import pytest
+
+from consortia_kg.serve.worker import QueryJob, Reply, _answer, _Channel, _serialize_solutions
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+GRAPH = ox.NamedNode("http://example.org/graph")
+BASE = "http://example.org/"
+FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+#: terms that test a writer: line breaks, tabs and quotes in literals, non-canonical numbers
+#: (written as is, not as bare numbers), languages, blank nodes, IRIs with non-ASCII letters
+VALUES: list[Any] = [
+    ox.Literal('line one\nline two\r\n\ttabbed "quoted" \\ back'),
+    ox.Literal("x\ny", language="en-GB"),
+    ox.Literal("01", datatype=ox.NamedNode(XSD + "integer")),
+    ox.Literal("7", datatype=ox.NamedNode(XSD + "integer")),
+    ox.Literal("1.50", datatype=ox.NamedNode(XSD + "decimal")),
+    ox.Literal("1E3", datatype=ox.NamedNode(XSD + "double")),
+    ox.Literal("1", datatype=ox.NamedNode(XSD + "boolean")),
+    ox.Literal("2020-01-01", datatype=ox.NamedNode(XSD + "date")),
+    ox.Literal(""),
+    ox.Literal("é \u2028 separator"),
+    ox.NamedNode("http://example.org/ü?a=b#c"),
+    ox.BlankNode("b0"),
+]
+
+
+@pytest.fixture(scope="module")
+def store() -> ox.Store:
+    store = ox.Store()
+    for index, value in enumerate(VALUES):
+        subject = ox.NamedNode(f"http://example.org/s{index:02d}")
+        store.add(ox.Quad(subject, ox.NamedNode("http://example.org/p"), value, GRAPH))
+    return store
+
+
+QUERY = "SELECT ?s ?o ?unbound WHERE { ?s ?p ?o } ORDER BY ?s"
+
+
+def solutions(store: ox.Store, text: str = QUERY) -> Any:
+    return store.query(text, use_default_graph_as_union=True)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_select_answers_are_pyoxigraphs_own(store: ox.Store, fmt: str) -> None:
+    written = _serialize_solutions(solutions(store), fmt, 100)
+    assert written is not None
+    body, rows = written
+    assert rows == len(VALUES)
+    assert body == solutions(store).serialize(format=FORMATS[fmt])
+
+
+def test_json_answer_holds_every_term_exactly(store: ox.Store) -> None:
+    written = _serialize_solutions(solutions(store), "json", 100)
+    assert written is not None
+    doc = json.loads(written[0])
+    assert doc["head"]["vars"] == ["s", "o", "unbound"]
+    objects = [row["o"] for row in doc["results"]["bindings"]]
+    assert objects[0] == {"type": "literal", "value": VALUES[0].value}
+    assert objects[1]["value"] == "x\ny" and objects[1]["xml:lang"].lower() == "en-gb"
+    assert objects[3] == {"type": "literal", "value": "7", "datatype": XSD + "integer"}
+    assert objects[10] == {"type": "uri", "value": "http://example.org/ü?a=b#c"}
+    assert objects[11]["type"] == "bnode"
+    assert all("unbound" not in row for row in doc["results"]["bindings"])
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_row_cap_is_exact(store: ox.Store, fmt: str) -> None:
+    assert _serialize_solutions(solutions(store), fmt, len(VALUES) - 1) is None
+    written = _serialize_solutions(solutions(store), fmt, len(VALUES))
+    assert written is not None and written[1] == len(VALUES)
+
+
+def test_rows_with_line_breaks_count_once(store: ox.Store) -> None:
+    # every row's literal holds a line break: the count must still be one a row
+    text = 'SELECT ?o WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "\\n")) }'
+    written = _serialize_solutions(solutions(store, text), "csv", 2)
+    assert written is not None and written[1] == 2
+    assert _serialize_solutions(solutions(store, text), "csv", 1) is None
+
+
+def test_no_rows_and_the_empty_row(store: ox.Store) -> None:
+    none = _serialize_solutions(solutions(store, "SELECT ?s WHERE { ?s ?p 42 }"), "json", 5)
+    assert none is not None and none[1] == 0
+    assert json.loads(none[0])["results"]["bindings"] == []
+    one = _serialize_solutions(solutions(store, "SELECT * WHERE {}"), "json", 5)
+    assert one is not None and one[1] == 1
+    assert json.loads(one[0])["results"]["bindings"] == [{}]
+    assert _serialize_solutions(solutions(store, "SELECT * WHERE {}"), "json", 0) is None
+
+
+def test_worker_answer_refuses_past_the_cap_and_in_no_format(store: ox.Store) -> None:
+    from consortia_kg.serve.guard import QueryGuard
+
+    guard = QueryGuard([GRAPH.value], BASE)
+    over = _answer(store, guard, QueryJob(QUERY, max_rows=3), BASE)
+    assert over.status == 400 and "more than 3 rows" in over.message
+    fits = _answer(store, guard, QueryJob(QUERY, solution_format="tsv", max_rows=50), BASE)
+    assert (fits.status, fits.fmt, fits.form, fits.count) == (200, "tsv", "SELECT", len(VALUES))
+    refused = _answer(store, guard, QueryJob(QUERY, solution_format=None), BASE)
+    assert refused.status == 406
+    service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    assert _answer(store, guard, QueryJob(service), BASE).status == 400
+
+
+def _echo(conn: Connection) -> None:
+    """Play a worker: answer each message with a Reply holding it, until None."""
+    while True:
+        job = conn.recv()
+        if job is None:
+            conn.close()
+            return
+        conn.send(Reply(200, body=job, fmt="echo"))
+
+
+@pytest.mark.parametrize("size", [0, 1, 65_535, 65_536, 3_000_000])
+def test_channel_frames_match_multiprocessing_connection(size: int) -> None:
+    ours, theirs = socket.socketpair()
+    peer = Connection(theirs.detach())
+    thread = threading.Thread(target=_echo, args=(peer,), daemon=True)
+    thread.start()
+    payload = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+
+    async def talk() -> list[Any]:
+        channel = _Channel()
+        loop = asyncio.get_running_loop()
+        await loop.create_unix_connection(lambda: channel, sock=ours)
+        replies = []
+        for _ in range(3):  # the same channel, message after message
+            channel.send(payload)
+            replies.append(await channel.receive())
+        channel.send(None)
+        with pytest.raises(EOFError):
+            await channel.receive()
+        channel.close()
+        return replies
+
+    replies = asyncio.run(talk())
+    thread.join(10)
+    assert [r.body for r in replies] == [payload] * 3
+
+
+def test_channel_says_when_the_worker_is_gone() -> None:
+    ours, theirs = socket.socketpair()
+
+    async def talk() -> None:
+        channel = _Channel()
+        await asyncio.get_running_loop().create_unix_connection(lambda: channel, sock=ours)
+        waiting = asyncio.ensure_future(channel.receive())
+        await asyncio.sleep(0)
+        theirs.close()
+        with pytest.raises(EOFError):
+            await asyncio.wait_for(waiting, 10)
+        with pytest.raises(EOFError):
+            channel.send("after")
+
+    asyncio.run(talk())
