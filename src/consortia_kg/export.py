@@ -13,12 +13,14 @@ import gzip
 import hashlib
 import itertools
 import json
+import multiprocessing as mp
 import os
 import re
 import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -383,45 +385,74 @@ def _by_subject(path: Path) -> Iterator[tuple[str, list[Triple]]]:
         yield subject.value, list(group)
 
 
+#: From this size of N-Triples on, JSON-LD is written by a second process beside Turtle.
+_JSONLD_APART_BYTES = 64 * 1024 * 1024
+
+
 def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
-    """Turtle and JSON-LD, one subject at a time in N-Triples order; count what VoID states."""
-    turtle, jsonld = _TurtleWriter(base), _JsonLdWriter(base)
+    """Turtle and JSON-LD from the N-Triples just written; count what VoID states.
+
+    Both are pure Python, one subject at a time; for large data JSON-LD goes to a forked
+    process so that the two use two cores.
+    """
+    nt = staging / f"{DUMP_STEM}.nt"
+    if nt.stat().st_size < _JSONLD_APART_BYTES or "fork" not in mp.get_all_start_methods():
+        written.files.update(_write_jsonld(staging, base))
+        return _write_turtle(staging, base, written)
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        jsonld = pool.submit(_write_jsonld, staging, base)
+        counts = _write_turtle(staging, base, written)
+        written.files.update(jsonld.result())
+    return counts
+
+
+def _write_jsonld(staging: Path, base: str) -> dict[str, DumpFile]:
+    writer = _JsonLdWriter(base)
+    files: dict[str, DumpFile] = {}
+    sink = _Sink(staging / f"{DUMP_STEM}.jsonld", with_gzip=True)
+    out = _Batched(sink.write)
+    out.write(writer.opening().encode())
+    separator = b""
+    for subject, triples in _by_subject(staging / f"{DUMP_STEM}.nt"):
+        node: dict[str, list[Any]] = {}
+        for t in triples:
+            writer.add(node, t.predicate.value, t.object)
+        out.write(separator + writer.line(subject, node).encode())
+        separator = b",\n"
+    out.write(writer.closing.encode())
+    out.drain()
+    sink.close(files)
+    return files
+
+
+def _write_turtle(staging: Path, base: str, written: DumpSet) -> _Counts:
+    writer = _TurtleWriter(base)
     counts = _Counts()
     body_path = staging / ".turtle-body"
-    jsonld_sink = _Sink(staging / f"{DUMP_STEM}.jsonld", with_gzip=True)
-    jsonld_out = _Batched(jsonld_sink.write)
-    jsonld_out.write(jsonld.opening().encode())
     with body_path.open("wb") as body_handle:
         body = _Batched(body_handle.write)
-        separator = b""
         for subject, triples in _by_subject(staging / f"{DUMP_STEM}.nt"):
             counts.subjects += 1
             counts.triples += len(triples)
             predicates: dict[str, list[str]] = {}
-            node: dict[str, list[Any]] = {}
             for t in triples:
                 obj: Any = t.object
                 predicate = t.predicate.value
                 counts.properties[predicate] += 1
                 if predicate == _RDF_TYPE:
                     counts.classes[obj.value] += 1
-                predicates.setdefault(predicate, []).append(turtle.term(obj))
-                jsonld.add(node, predicate, obj)
+                predicates.setdefault(predicate, []).append(writer.term(obj))
             if _RDF_TYPE in predicates:
                 counts.entities += 1
-            body.write(turtle.block(subject, predicates).encode() + b"\n")
-            jsonld_out.write(separator + jsonld.line(subject, node).encode())
-            separator = b",\n"
+            body.write(writer.block(subject, predicates).encode() + b"\n")
         body.drain()
-    jsonld_out.write(jsonld.closing.encode())
-    jsonld_out.drain()
-    jsonld_sink.close(written.files)
-    turtle_sink = _Sink(staging / f"{DUMP_STEM}.ttl", with_gzip=True)
-    header = turtle.header()
-    turtle_sink.write((header + "\n" if header else "").encode())
+    # the header lists the prefixes the body used: known only now
+    sink = _Sink(staging / f"{DUMP_STEM}.ttl", with_gzip=True)
+    header = writer.header()
+    sink.write((header + "\n" if header else "").encode())
     with body_path.open("rb") as body_handle:
-        shutil.copyfileobj(body_handle, turtle_sink)
-    turtle_sink.close(written.files)
+        shutil.copyfileobj(body_handle, sink)
+    sink.close(written.files)
     body_path.unlink()
     return counts
 
