@@ -91,6 +91,8 @@ class _TurtleWriter:
                 self.used.add(namespace)
             else:
                 found = f"<{iri}>"
+            if len(self.names) >= _NAME_CACHE:  # most subjects come once: keep memory flat
+                self.names.clear()
             self.names[iri] = found
         return found
 
@@ -132,6 +134,9 @@ def serialize_turtle(triples: Iterable[Triple], base: str) -> bytes:
     return ((header + "\n" if header else "") + "\n".join(body) + "\n").encode()
 
 
+#: IRIs whose written form is remembered (predicates, classes and datatypes repeat; at millions
+#: of subjects an unbounded cache would grow with the data).
+_NAME_CACHE = 100_000
 #: Turtle local names we write without escapes (a safe subset of PN_LOCAL).
 _PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -165,6 +170,8 @@ class _JsonLdWriter:
                 if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns) :]):
                     found = f"{name}:{iri[len(ns) :]}"
                     break
+            if len(self.compacted) >= _NAME_CACHE:
+                self.compacted.clear()
             self.compacted[iri] = found
         return found
 

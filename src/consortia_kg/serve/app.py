@@ -24,12 +24,10 @@ from urllib.parse import parse_qsl, quote, urlencode
 
 import pyoxigraph as ox
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from consortia_kg.export import prefixes_for, serialize_jsonld, serialize_ntriples, serialize_turtle
 from consortia_kg.formats import rdf_format
@@ -51,7 +49,7 @@ from .pages import Link, Site
 from .views import document_query, record_graph, solutions_table, void_document
 from .worker import Busy, QueryJob, QueryTimeout, Reply, UpdateJob
 
-__all__ = ["HTTPProblem", "create_app"]
+__all__ = ["Front", "HTTPProblem", "create_app"]
 
 #: A thing's documents: format name → file extension, in the order pages list them.
 DOC_EXTENSIONS = {
@@ -150,39 +148,89 @@ def _plain(status: int, text: str, headers: dict[str, str] | None = None) -> Res
     return Response(text, status, headers=headers, media_type="text/plain; charset=utf-8")
 
 
-class LimitsMiddleware:
-    """Refuse a request target over ``max_url`` bytes (414) or a declared body over ``max_body``."""
+def _over_limits(scope: Scope, max_url: int, max_body: int) -> Response | None:
+    """Answer a request target over ``max_url`` bytes (414) or a declared body over ``max_body``."""
+    target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 1
+    if target > max_url:
+        return _plain(
+            414,
+            f"the request target is {target} bytes long; this server takes at most "
+            f"{max_url}\n  fix: send a long query with POST "
+            "(Content-Type: application/sparql-query, or a form with query=…)\n",
+        )
+    for name, value in scope.get("headers") or ():
+        if name == b"content-length":
+            if not value.isdigit():
+                return _plain(400, "Content-Length is not a number\n")
+            if int(value) > max_body:
+                return _plain(
+                    413,
+                    f"the request body is {int(value)} bytes; this server takes at most "
+                    f"{max_body}\n  fix: send a shorter query\n",
+                )
+    return None
 
-    def __init__(self, app: ASGIApp, max_url: int, max_body: int) -> None:
-        self.app, self.max_url, self.max_body = app, max_url, max_body
+
+_CORS = {
+    "allow_origins": ["*"],
+    "allow_methods": ["GET", "HEAD", "POST", "OPTIONS"],
+    "allow_headers": ["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
+    "expose_headers": [
+        "ETag",
+        "Last-Modified",
+        "Link",
+        "Location",
+        "Retry-After",
+        "Content-Location",
+        "X-Data-Version",
+    ],
+    "max_age": 86400,
+}
+
+
+class Front:
+    """The ASGI application uvicorn runs: limits, CORS and a last-resort 500 around the server.
+
+    It does what Starlette's middleware stack did (the limits, ``CORSMiddleware``,
+    ``ServerErrorMiddleware``) in one layer: a request without an ``Origin`` header, which CORS
+    leaves alone, goes straight to :class:`Server`; one with it goes through Starlette's
+    ``CORSMiddleware``. Lifespan events go to the Starlette application, which opens and closes
+    the store.
+    """
+
+    def __init__(self, server: Server, config: ServeConfig, lifespan_app: Starlette) -> None:
+        self.server, self.config, self.lifespan_app = server, config, lifespan_app
+        self.state = lifespan_app.state
+        self.cors = CORSMiddleware(server, **_CORS)  # type: ignore[arg-type]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one request (or pass a lifespan event on)."""
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.lifespan_app(scope, receive, send)
             return
-        target = len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") + 1
-        if target > self.max_url:
-            response = _plain(
-                414,
-                f"the request target is {target} bytes long; this server takes at most "
-                f"{self.max_url}\n  fix: send a long query with POST "
-                "(Content-Type: application/sparql-query, or a form with query=…)\n",
-            )
-            await response(scope, receive, send)
+        refused = _over_limits(scope, self.config.max_url, self.config.max_body)
+        if refused is not None:
+            await refused(scope, receive, send)
             return
-        for name, value in scope.get("headers") or ():
-            if name == b"content-length":
-                if not value.isdigit():
-                    await _plain(400, "Content-Length is not a number\n")(scope, receive, send)
-                    return
-                if int(value) > self.max_body:
-                    await _plain(
-                        413,
-                        f"the request body is {int(value)} bytes; this server takes at most "
-                        f"{self.max_body}\n  fix: send a shorter query\n",
-                    )(scope, receive, send)
-                    return
-        await self.app(scope, receive, send)
+        app: ASGIApp = self.server
+        for name, _ in scope["headers"]:
+            if name == b"origin":
+                app = self.cors
+                break
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await app(scope, receive, watched)
+        except Exception:
+            if not started:
+                await _plain(500, "the server failed on this request\n")(scope, receive, send)
+            raise
 
 
 class Server:
@@ -1163,7 +1211,7 @@ def _head(response: Response) -> Response:
     return Response(b"", response.status_code, headers)
 
 
-def create_app(config: ServeConfig, publisher: Publisher | None = None) -> Starlette:
+def create_app(config: ServeConfig, publisher: Publisher | None = None) -> Front:
     """Build the ASGI application; it opens the store when it starts and closes it when it stops."""
     publisher = publisher or Publisher(config)
     server = Server(config, publisher)
@@ -1176,29 +1224,8 @@ def create_app(config: ServeConfig, publisher: Publisher | None = None) -> Starl
         finally:
             await publisher.close()
 
-    app = Starlette(
-        routes=[Route("/{path:path}", endpoint=server, methods=None)],
-        middleware=[
-            Middleware(LimitsMiddleware, max_url=config.max_url, max_body=config.max_body),
-            Middleware(
-                CORSMiddleware,
-                allow_origins=["*"],
-                allow_methods=["GET", "HEAD", "POST", "OPTIONS"],
-                allow_headers=["Accept", "Content-Type", "If-None-Match", "If-Modified-Since"],
-                expose_headers=[
-                    "ETag",
-                    "Last-Modified",
-                    "Link",
-                    "Location",
-                    "Retry-After",
-                    "Content-Location",
-                    "X-Data-Version",
-                ],
-                max_age=86400,
-            ),
-        ],
-        lifespan=lifespan,
-    )
+    app = Starlette(lifespan=lifespan)
+    front = Front(server, config, app)
     app.state.server = server
     app.state.publisher = publisher
-    return app
+    return front

@@ -9,6 +9,7 @@ preference, which breaks ties between equal q-values (so ``*/*`` gets the first 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -168,8 +169,15 @@ def negotiate(header: str | None, offers: Sequence[Offer]) -> Offer | None:
 
     A format is sent with the media type of its first offer; another offer of the same format
     (an alias such as ``application/x-turtle``) counts only when the client names it, so
-    ``text/turtle;q=0, */*`` never gets Turtle through an alias.
+    ``text/turtle;q=0, */*`` never gets Turtle through an alias. Clients send the same few
+    headers again and again: the answers for the last 1024 (header, offers) are kept.
     """
+    if isinstance(offers, tuple) and (header is None or len(header) <= 1024):
+        return _negotiate_cached(header, offers)
+    return _negotiate(header, offers)
+
+
+def _negotiate(header: str | None, offers: Sequence[Offer]) -> Offer | None:
     ranges = parse_accept(header)
     scores: dict[str, float] = {}
     first: dict[str, Offer] = {}
@@ -188,6 +196,9 @@ def negotiate(header: str | None, offers: Sequence[Offer]) -> Offer | None:
         if scores[name] > best_q:
             best, best_q = offer, scores[name]
     return best
+
+
+_negotiate_cached = functools.lru_cache(maxsize=1024)(_negotiate)
 
 
 def canonical_media_type(name: str) -> str:
