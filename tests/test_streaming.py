@@ -82,3 +82,31 @@ def test_ntriples_from_sorted_nquads_are_sorted(rows: list[tuple[str, str, objec
         if not derived or derived[-1] != triple:
             derived.append(triple)
     assert b"".join(derived) == serialize_ntriples(q.triple for q in quads)
+
+
+def test_build_store_streams_the_same_store_as_build(tmp_path: Path) -> None:
+    from consortia_kg.pipeline import build_dumps, build_store
+    from consortia_kg.store import EmbeddedStore, read_meta
+
+    build_dumps(VALID, tmp_path / "dist")
+    run = build_store(VALID, tmp_path / "alone" / "store", jobs=1)
+    assert run.quads > 200 and not run.problems
+    dumped, alone = read_meta(tmp_path / "dist" / "store"), read_meta(tmp_path / "alone" / "store")
+    assert dumped is not None and dumped == alone
+    quads = [
+        set(EmbeddedStore.open(folder).store.quads_for_pattern(None, None, None, None))
+        for folder in (tmp_path / "dist" / "store", tmp_path / "alone" / "store")
+    ]
+    assert quads[0] == quads[1] and len(quads[0]) == run.quads
+    left = sorted(p.name for p in (tmp_path / "alone").iterdir())
+    assert left == [".store.lock", "store"]  # the lock stays; no temporary file is left
+
+
+def test_a_built_store_is_reused_by_query_without_reading_the_records(tmp_path: Path) -> None:
+    from consortia_kg.api import prepare_store
+    from consortia_kg.pipeline import build_dumps
+
+    build_dumps(VALID, tmp_path / "dist")
+    said: list[str] = []
+    prepare_store(VALID, tmp_path / "dist" / "store", progress=said.append)
+    assert said == []  # the record files' fingerprint matched: nothing was read or rebuilt

@@ -19,9 +19,11 @@ from pathlib import Path
 from consortia_kg.build import BuiltGraph, build_graph
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.records import RecordSet, data_version, load_records, record_files
+from consortia_kg.sortedlines import LineSorter
+from consortia_kg.store import data_fingerprint
 from consortia_kg.vocab import resolve_base_iri
 
-__all__ = ["Progress", "Run", "build_dumps", "load_and_build", "validate_data"]
+__all__ = ["Progress", "Run", "build_dumps", "build_store", "load_and_build", "validate_data"]
 
 #: Receives one line per finished stage (name, counts, seconds).
 Progress = Callable[[str], None]
@@ -96,6 +98,30 @@ def validate_data(
     return run
 
 
+def _read_and_build(
+    data_dir: Path, base: str, jobs: int, sorter: LineSorter, progress: Progress
+) -> tuple[Run, list[tuple[str, str, str, str]]]:
+    """Read and build every record into ``sorter``; return the run and each record's identity."""
+    from consortia_kg.quadlines import record_lines
+
+    files, listing_problems = record_files(data_dir)
+    run = Run(RecordSet(data_dir), problems=list(listing_problems))
+    entries: list[tuple[str, str, str, str]] = []
+    stage = _Stage(progress, "build")
+    for built in record_lines(files, base, jobs):
+        run.problems.extend(built.problems)
+        if built.sha256:
+            entries.append((built.kind, built.slug, built.source_path, built.sha256))
+            sorter.add(built.nquads.encode())
+    run.record_count = len(entries)
+    stage.done(f"{len(entries)} records, {len(run.problems)} problems")
+    return run, entries
+
+
+def _broken(run: Run) -> bool:
+    return any(p.severity == Severity.VIOLATION for p in run.problems)
+
+
 def build_dumps(
     data_dir: Path,
     output: Path,
@@ -109,24 +135,14 @@ def build_dumps(
     a record is broken.
     """
     from consortia_kg.export import write_dump_stream
-    from consortia_kg.quadlines import record_lines
-    from consortia_kg.sortedlines import LineSorter
     from consortia_kg.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
 
     base = resolve_base_iri(base_iri)
-    files, listing_problems = record_files(data_dir)
-    run = Run(RecordSet(data_dir), problems=list(listing_problems))
-    entries: list[tuple[str, str, str, str]] = []
-    stage = _Stage(progress, "build")
+    # taken before reading: a file edited meanwhile makes the next `query` check again
+    fingerprint = data_fingerprint(data_dir, base)
     with LineSorter(output) as sorter:
-        for built in record_lines(files, base, jobs):
-            run.problems.extend(built.problems)
-            if built.sha256:
-                entries.append((built.kind, built.slug, built.source_path, built.sha256))
-                sorter.add(built.nquads.encode())
-        run.record_count = len(entries)
-        stage.done(f"{len(entries)} records, {len(run.problems)} problems")
-        if any(p.severity == Severity.VIOLATION for p in run.problems):
+        run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
+        if _broken(run):
             return run
         version = data_version(entries)
         store_dir = output / STORE_DIRNAME
@@ -135,7 +151,8 @@ def build_dumps(
         loaded: list[str] = []
 
         def load_in_background(nquads: Path, quads: int) -> None:
-            meta = StoreMeta(version, base, builder_fingerprint(), quads, len(entries))
+            builder = builder_fingerprint()
+            meta = StoreMeta(version, base, builder, quads, len(entries), fingerprint)
 
             # a link of its own: the staged file is renamed into place before the load ends
             private = output / f".store-load-{os.getpid()}.nq"
@@ -170,4 +187,43 @@ def build_dumps(
     stage.done(f"{len(run.files)} files written to {output}")
     for line in loaded:  # the store loaded while the last dumps were written
         progress(line)
+    return run
+
+
+def build_store(
+    data_dir: Path,
+    store_dir: Path,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+    jobs: int = 0,
+) -> Run:
+    """Read and build every record into a new store at ``store_dir`` (no dumps), streaming.
+
+    Nothing is replaced when a record is broken.
+    """
+    import tempfile
+
+    from consortia_kg.store import StoreMeta, builder_fingerprint, load_store
+
+    base = resolve_base_iri(base_iri)
+    fingerprint = data_fingerprint(data_dir, base)
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    with LineSorter(store_dir.parent) as sorter:
+        run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
+        if _broken(run):
+            return run
+        stage = _Stage(progress, "store")
+        with tempfile.NamedTemporaryFile(
+            "wb", prefix=f".{store_dir.name}-", suffix=".nq", dir=store_dir.parent
+        ) as nquads:
+            for line in sorter:
+                nquads.write(line)
+                run.quads += 1
+            nquads.flush()
+            meta = StoreMeta(
+                data_version(entries), base, builder_fingerprint(), run.quads, len(entries),
+                fingerprint,
+            )  # fmt: skip
+            load_store(Path(nquads.name), store_dir, meta)
+    stage.done(f"{run.quads} quads in {len(entries)} graphs into {store_dir}")
     return run

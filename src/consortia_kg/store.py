@@ -460,10 +460,10 @@ def write_meta(store_dir: Path, meta: StoreMeta) -> None:
 
 def builder_fingerprint() -> str:
     """Hash the code that turns records into quads: a changed builder means a refill."""
-    from consortia_kg import __version__, build, records, vocab
+    from consortia_kg import __version__, build, fieldtypes, records, vocab, yamlsource
 
     h = hashlib.sha256(__version__.encode())
-    for module in (build, records, vocab):
+    for module in (yamlsource, fieldtypes, records, build, vocab):
         h.update(Path(str(module.__file__)).read_bytes())
     return h.hexdigest()
 
