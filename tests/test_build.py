@@ -254,3 +254,55 @@ def test_fifty_megabyte_record_is_refused_and_dist_untouched(
     assert result.exit_code == 2
     assert "the file is 50.0 MiB; a record may be at most 2 MiB" in result.stderr
     assert _snapshot(dist) == before
+
+
+_STALLING_BUILD = """
+import sys, time
+from pathlib import Path
+import consortia_kg.pipeline as pipeline
+import consortia_kg.export as export
+
+original = export.write_dump_stream
+
+def stalling(lines, output, *args, **kwargs):
+    def half_then_stall():
+        for number, line in enumerate(lines):
+            if number == 100:
+                print("stalled", flush=True)
+                time.sleep(600)
+            yield line
+    return original(half_then_stall(), output, *args, **kwargs)
+
+export.write_dump_stream = stalling
+pipeline.build_dumps(Path(sys.argv[1]), Path(sys.argv[2]))
+"""
+
+
+def test_killed_build_leaves_dumps_intact_and_next_build_cleans_up(
+    tmp_path: Path, dumps: Path
+) -> None:
+    """A build killed (SIGKILL) while writing: the dumps stay as they were; its scratch is
+    removed by the next build."""
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "dist"
+    shutil.copytree(dumps, out, ignore=shutil.ignore_patterns("store", ".*"))
+    before = _snapshot(out)
+    script = tmp_path / "stall.py"
+    script.write_text(_STALLING_BUILD)
+    valid = Path(__file__).parent / "fixtures" / "valid"
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(valid), str(out)], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().strip() == "stalled"
+    scratch = [p.name for p in out.iterdir() if p.name.startswith(".dumps-new-")]
+    assert scratch == [f".dumps-new-{process.pid}-" + scratch[0].rsplit("-", 1)[1]]
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    after = {k: v for k, v in _snapshot(out).items() if not k.startswith(".dumps-new-")}
+    assert after == before
+    build_dumps(valid, out)
+    assert not [p for p in out.iterdir() if p.name.startswith((".dumps-new-", ".sort-"))]

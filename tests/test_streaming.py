@@ -110,3 +110,28 @@ def test_a_built_store_is_reused_by_query_without_reading_the_records(tmp_path: 
     said: list[str] = []
     prepare_store(VALID, tmp_path / "dist" / "store", progress=said.append)
     assert said == []  # the record files' fingerprint matched: nothing was read or rebuilt
+
+
+def test_only_scratch_of_dead_processes_is_removed(tmp_path: Path) -> None:
+    import os
+    import subprocess
+
+    from consortia_kg.atomic import remove_stale
+
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    live, other = os.getppid(), os.getpid()  # our parent is alive; our own pid is skipped
+    (tmp_path / f".sort-{dead.pid}-abc").mkdir()
+    (tmp_path / f".store-load-{dead.pid}-x.nq").write_text("")
+    (tmp_path / f".sort-{live}-def").mkdir()
+    (tmp_path / f".dumps-new-{other}-ghi").mkdir()
+    (tmp_path / ".sort-notapid").mkdir()
+    (tmp_path / "consortia.nt").write_text("")
+    removed = remove_stale(tmp_path)
+    assert sorted(p.name for p in removed) == [
+        f".sort-{dead.pid}-abc",
+        f".store-load-{dead.pid}-x.nq",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".sort-{live}-def", f".dumps-new-{other}-ghi", ".sort-notapid", "consortia.nt"]
+    )

@@ -28,6 +28,7 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Triple
 
+from consortia_kg.atomic import scratch_prefix
 from consortia_kg.build import BuiltGraph
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, mint
@@ -338,7 +339,7 @@ def write_dump_stream(
     (the store can load it while Turtle and JSON-LD are written).
     """
     output.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".dumps-new-", dir=output))
+    staging = Path(tempfile.mkdtemp(prefix=scratch_prefix("dumps-new"), dir=output))
     os.chmod(staging, 0o755)
     try:
         written = DumpSet()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from consortia_kg.atomic import remove_stale, scratch_prefix
 from consortia_kg.build import BuiltGraph, build_graph
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.records import RecordSet, data_version, load_records, record_files
@@ -140,6 +141,7 @@ def build_dumps(
     base = resolve_base_iri(base_iri)
     # taken before reading: a file edited meanwhile makes the next `query` check again
     fingerprint = data_fingerprint(data_dir, base)
+    remove_stale(output)
     with LineSorter(output) as sorter:
         run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
         if _broken(run):
@@ -155,7 +157,7 @@ def build_dumps(
             meta = StoreMeta(version, base, builder, quads, len(entries), fingerprint)
 
             # a link of its own: the staged file is renamed into place before the load ends
-            private = output / f".store-load-{os.getpid()}.nq"
+            private = output / f"{scratch_prefix('store-load')}.nq"
             private.unlink(missing_ok=True)
             os.link(nquads, private)
 
@@ -208,13 +210,14 @@ def build_store(
     base = resolve_base_iri(base_iri)
     fingerprint = data_fingerprint(data_dir, base)
     store_dir.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale(store_dir.parent)
     with LineSorter(store_dir.parent) as sorter:
         run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
         if _broken(run):
             return run
         stage = _Stage(progress, "store")
         with tempfile.NamedTemporaryFile(
-            "wb", prefix=f".{store_dir.name}-", suffix=".nq", dir=store_dir.parent
+            "wb", prefix=scratch_prefix("store-load"), suffix=".nq", dir=store_dir.parent
         ) as nquads:
             for line in sorter:
                 nquads.write(line)

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
+from consortia_kg.atomic import scratch_prefix
+
 __all__ = ["LineSorter"]
 
 #: Text held in memory before a sorted run goes to disk (a run of lines costs ~2x in objects).
@@ -41,7 +43,8 @@ class LineSorter:
     def _spill(self) -> None:
         if self._workdir is None:
             self._parent.mkdir(parents=True, exist_ok=True)
-            self._workdir = Path(tempfile.mkdtemp(prefix=".sort-", dir=self._parent))
+            prefix = scratch_prefix("sort")
+            self._workdir = Path(tempfile.mkdtemp(prefix=prefix, dir=self._parent))
         self._lines.sort()
         path = self._workdir / f"run-{len(self._runs):05d}"
         with path.open("wb") as handle:
