@@ -21,6 +21,7 @@ GROUP BY, in HAVING), not inside sub-queries.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -448,12 +449,14 @@ class _Tok:
     start: int
 
 
-def _tokens(text: str) -> list[_Tok]:
-    return [
+@functools.lru_cache(maxsize=128)
+def _tokens(text: str) -> tuple[_Tok, ...]:
+    # cached: binding a named query reads its text twice (variables, WHERE group), every call
+    return tuple(
         _Tok(m.lastgroup or "punct", m.group(), m.start())
         for m in _TOKEN.finditer(text)
         if m.lastgroup not in ("ws", "comment")
-    ]
+    )
 
 
 def query_variables(text: str) -> set[str]:

@@ -538,6 +538,10 @@ def _fill(store_dir: Path, meta: StoreMeta, load: Callable[[ox.Store], None]) ->
         try:
             store = ox.Store(str(fresh / _DB))
             load(store)
+            # the loaders leave many overlapping files in RocksDB's first level: every look-up
+            # a query makes then probes each of them. Compacting once here makes the store
+            # read faster ever after (1.4-2x at 1,000 consortia; bench/README.md).
+            store.optimize()
             store.flush()
             del store  # closes the database before the folder moves
             write_meta(fresh, meta)
