@@ -176,3 +176,113 @@ def test_channel_says_when_the_worker_is_gone() -> None:
             channel.send("after")
 
     asyncio.run(talk())
+
+
+# --- answers kept for the next identical query -----------------------------------------------
+
+
+def test_replies_say_whether_the_same_query_gives_the_same_answer(store: ox.Store) -> None:
+    from consortia_kg.serve.guard import QueryGuard
+
+    guard = QueryGuard([GRAPH.value], BASE)
+    steady = _answer(store, guard, QueryJob(QUERY), BASE)
+    assert steady.status == 200 and steady.cacheable
+    volatile = [
+        "SELECT (RAND() AS ?r) WHERE {}",
+        "SELECT ?s (NOW() AS ?t) WHERE { ?s ?p ?o }",
+        "SELECT (STRUUID() AS ?u) WHERE {}",
+        "CONSTRUCT { ?s <http://example.org/q> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }",
+    ]
+    for text in volatile:
+        reply = _answer(store, guard, QueryJob(text), BASE)
+        assert reply.status == 200, (text, reply.message)
+        assert not reply.cacheable, text
+        # the server's own queries are looked at more bluntly, never parsed
+        assert not _answer(store, guard, QueryJob(text, trusted=True), BASE).cacheable, text
+    assert _answer(store, guard, QueryJob(QUERY, trusted=True), BASE).cacheable
+    # the check reads \u escapes as SPARQL does (pyoxigraph refuses them in names anyway)
+    escaped = "SELECT (\\u004EOW() AS ?t) WHERE {}"
+    assert not guard.check_query(escaped).deterministic
+    assert guard.check_query("SELECT ?now WHERE { ?now ?p ?o }").deterministic
+    assert not _answer(store, guard, QueryJob(QUERY, max_rows=1), BASE).cacheable
+
+
+def test_result_cache_keeps_only_whole_steady_answers_within_its_size() -> None:
+    from consortia_kg.serve.worker import ResultCache
+
+    cache = ResultCache(8000)
+    a, b, c = (QueryJob(f"SELECT * WHERE {{ ?s ?p {n} }}") for n in range(3))
+    cache.put(a, Reply(200, b"x" * 900, "json", cacheable=True))
+    cache.put(b, Reply(200, b"y" * 900, "json", cacheable=False))  # volatile
+    cache.put(c, Reply(400, b"", message="no", cacheable=True))  # not an answer
+    assert cache.get(a) is not None and cache.get(b) is None and cache.get(c) is None
+    assert cache.get(QueryJob(a.text, solution_format="csv")) is None  # another format
+    cache.put(b, Reply(200, b"y" * 1100, "json", cacheable=True))  # over an eighth: not kept
+    assert cache.get(b) is None
+    jobs = [QueryJob(f"SELECT * WHERE {{ ?s ?p {n} }}") for n in range(10, 20)]
+    for job in jobs:
+        cache.put(job, Reply(200, b"z" * 900, "json", cacheable=True))
+        assert cache.size <= cache.limit
+    # the least recently used went first; the newest are there
+    assert cache.get(a) is None and cache.get(jobs[-1]) is not None
+    assert cache.size == sum(
+        len(r.body) + len(j.text) for j in jobs if (r := cache.get(j)) is not None
+    )
+
+
+def _health(server: Any) -> dict[str, Any]:
+    import urllib.request
+
+    with urllib.request.urlopen(server.url + "health", timeout=30) as response:
+        health: dict[str, Any] = json.loads(response.read())
+    return health
+
+
+def _post_query(server: Any, text: str, accept: str = "text/csv") -> tuple[int, bytes]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        server.url + "sparql",
+        data=text.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": accept},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@pytest.mark.parametrize("cache_mib", [32, 0])
+def test_server_answers_a_repeated_query_from_its_cache(
+    tmp_path_factory: pytest.TempPathFactory, cache_mib: int
+) -> None:
+    from pathlib import Path
+
+    from consortia_kg.serve.server import BackgroundServer
+
+    data = Path(__file__).resolve().parent.parent / "data"
+    work = tmp_path_factory.mktemp("cache")
+    running = BackgroundServer.for_data(
+        data, work, workers=1, reload_interval=0, cache_bytes=cache_mib << 20, max_rows=50
+    )
+    steady = "SELECT ?s WHERE { ?s a ?t } ORDER BY ?s LIMIT 5"
+    with running as server:
+        before = _health(server)["answered_from_cache"]
+        first = _post_query(server, steady)
+        again = [_post_query(server, steady) for _ in range(3)]
+        assert first[0] == 200 and all(answer == first for answer in again)
+        json_answer = _post_query(server, steady, "application/sparql-results+json")
+        assert json_answer[0] == 200 and json.loads(json_answer[1])["head"]["vars"] == ["s"]
+        cached = _health(server)["answered_from_cache"] - before
+        assert cached == (3 if cache_mib else 0)
+        # an answer that changes with every run is run every time
+        now = "SELECT (NOW() AS ?t) (STRUUID() AS ?u) WHERE {}"
+        answers = {_post_query(server, now)[1] for _ in range(3)}
+        assert len(answers) == 3
+        # a refusal is never kept: past the row cap, again and again
+        for _ in range(2):
+            status, body = _post_query(server, "SELECT * WHERE { ?s ?p ?o }")
+            assert status == 400 and b"more than 50 rows" in body
+        assert _health(server)["answered_from_cache"] - before == cached

@@ -69,6 +69,14 @@ __all__ = ["serve"]
     metavar="SECONDS",
     help="How often to look for a rebuilt store to swap in (0: never).",
 )
+@click.option(
+    "--cache-mib",
+    type=click.FloatRange(min=0),
+    default=32.0,
+    show_default=True,
+    metavar="MIB",
+    help="Answers kept for the next identical query (the data never changes under them; 0: none).",
+)
 @quiet_option
 @handle_errors
 def serve(
@@ -81,6 +89,7 @@ def serve(
     workers: int,
     max_rows: int,
     reload_interval: float,
+    cache_mib: float,
     quiet: bool,
 ) -> None:
     r"""Serve the graph: a SPARQL 1.1 endpoint, every minted IRI, and pages for people.
@@ -118,6 +127,7 @@ def serve(
         workers=workers,
         max_rows=max_rows,
         reload_interval=reload_interval,
+        cache_bytes=int(cache_mib * (1 << 20)),
     )
     show = progress_printer(quiet)
     prepare_serving(config, show)

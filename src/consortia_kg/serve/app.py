@@ -631,6 +631,8 @@ class Server:
                 "busy": generation.pool.busy,
                 "isolation": stats.isolation,
                 "answered": stats.answered,
+                "answered_from_cache": stats.cached,
+                "cache_bytes": generation.pool.cache.size,
                 "timed_out": stats.timed_out,
                 "refused_busy": stats.refused_busy,
                 "restarted": stats.restarted,

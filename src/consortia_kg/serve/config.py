@@ -36,6 +36,8 @@ class ServeConfig:
     reload_interval: float = 2.0
     #: run each worker in a network namespace of its own where Linux allows it
     isolate: bool = True
+    #: bytes of answers kept for the next identical query, per version of the data (0: none)
+    cache_bytes: int = 32 << 20
 
     @property
     def dumps_dir(self) -> Path:

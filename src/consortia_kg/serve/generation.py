@@ -243,6 +243,7 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
         size=config.workers,
         admission_wait=config.admission_wait,
         isolate=config.isolate,
+        cache_bytes=config.cache_bytes,
     )
     try:
         await pool.start()

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Checked", "QueryGuard", "Refused"]
+__all__ = ["Checked", "QueryGuard", "Refused", "deterministic_text"]
 
 _FORMS = {
     "SelectQuery": "SELECT",
@@ -60,6 +60,23 @@ class Checked:
     default_graphs: tuple[str, ...] | None = None
     #: the graphs GRAPH may reach; None for every graph the store holds
     named_graphs: tuple[str, ...] | None = None
+    #: False when the answer may differ from one run to the next (RAND, NOW, UUID, BNODE...)
+    deterministic: bool = True
+
+
+#: the functions whose value changes from one run to the next (an answer using them is not kept)
+_VOLATILE = {"Builtin_RAND", "Builtin_NOW", "Builtin_UUID", "Builtin_STRUUID", "Builtin_BNODE"}
+_VOLATILE_WORDS = ("RAND", "NOW", "UUID", "BNODE")
+
+
+def deterministic_text(text: str) -> bool:
+    """Return True when ``text`` names none of the volatile functions (for our own queries).
+
+    A conservative look at the letters, for queries the server wrote itself (never parsed):
+    any mention of RAND, NOW, UUID or BNODE, or a backslash-u escape, counts as volatile.
+    """
+    upper = text.upper()
+    return "\\U" not in upper and not any(word in upper for word in _VOLATILE_WORDS)
 
 
 def _nodes(tree: Any) -> Iterator[Any]:
@@ -134,16 +151,17 @@ class QueryGuard:
                 raise update from None
             raise _syntax_refusal(exc, text) from None
         self._refuse_service(tree)
+        deterministic = not any(node.name in _VOLATILE for node in _nodes(tree))
         prologue_tree, query = tree[0], tree[1]
         form = _FORMS.get(query.name, "SELECT")
         for name in ("default-graph-uri", "named-graph-uri"):
             for iri in default_uris if name == "default-graph-uri" else named_uris:
                 self._check_graph(str(iri), name)
         if default_uris or named_uris:  # the protocol's dataset replaces the query's own
-            return Checked(form, tuple(default_uris), tuple(named_uris))
+            return Checked(form, tuple(default_uris), tuple(named_uris), deterministic)
         clauses = list(dict.get(query, "datasetClause") or ())
         if not clauses:
-            return Checked(form)
+            return Checked(form, deterministic=deterministic)
         try:
             prologue = translatePrologue(prologue_tree, self.base)
         except Exception as exc:
@@ -156,7 +174,7 @@ class QueryGuard:
             self._check_graph(iri, "FROM NAMED" if is_named else "FROM")
             (named if is_named else default).append(iri)
         # SPARQL 1.1 §13.2: with only FROM NAMED the default graph is empty, and the reverse
-        return Checked(form, tuple(default), tuple(named))
+        return Checked(form, tuple(default), tuple(named), deterministic)
 
     def _refuse_service(self, tree: Any) -> None:
         for node in _nodes(tree):

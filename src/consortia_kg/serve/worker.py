@@ -24,7 +24,7 @@ import struct
 import subprocess
 import sys
 import traceback
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,6 +37,7 @@ __all__ = [
     "QueryJob",
     "QueryTimeout",
     "Reply",
+    "ResultCache",
     "UpdateJob",
     "WorkerPool",
     "isolate_network",
@@ -92,6 +93,8 @@ class Reply:
     count: int = 0
     message: str = ""
     hint: str = ""
+    #: the same query would give the same body again (no RAND, NOW, UUID, BNODE...)
+    cacheable: bool = False
 
 
 @dataclass(frozen=True)
@@ -233,10 +236,10 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     from consortia_kg.queries import query_form
     from consortia_kg.store import AskResult, syntax_error
 
-    from .guard import Checked
+    from .guard import Checked, deterministic_text
 
     if job.trusted:
-        checked = Checked(query_form(job.text))
+        checked = Checked(query_form(job.text), deterministic=deterministic_text(job.text))
     else:
         checked = guard.check_query(job.text, job.default_uris, job.named_uris)
     kwargs: dict[str, Any] = {"base_iri": base}
@@ -257,12 +260,15 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
         if written is None:
             return _too_many(job.max_rows, "rows")
         body, rows = written
-        return Reply(200, body, job.solution_format, "SELECT", rows)
+        return Reply(
+            200, body, job.solution_format, "SELECT", rows, cacheable=checked.deterministic
+        )
     if isinstance(result, ox.QueryBoolean):
         if job.solution_format is None:
             return _not_acceptable("ASK")
         fmt = job.solution_format
-        return Reply(200, AskResult(bool(result)).serialize(fmt), fmt, "ASK", 1)
+        body = AskResult(bool(result)).serialize(fmt)
+        return Reply(200, body, fmt, "ASK", 1, cacheable=checked.deterministic)
     form = checked.form if checked.form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
     if job.graph_format is None:
         return _not_acceptable(form)
@@ -272,7 +278,8 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
             return _too_many(job.max_rows, "triples")
         triples.append(triple)
     fmt = job.graph_format
-    return Reply(200, _serialize_graph(triples, fmt, base, form), fmt, form, len(triples))
+    body = _serialize_graph(triples, fmt, base, form)
+    return Reply(200, body, fmt, form, len(triples), cacheable=checked.deterministic)
 
 
 #: set once the worker has no network: only then may pyoxigraph read a query the check refused
@@ -482,11 +489,52 @@ class _Worker:
             self.process.wait(2)
 
 
+class ResultCache:
+    """Answers kept for the next identical query, least recently used first out.
+
+    The store a pool serves never changes (a rebuilt one comes with a new pool), so a query that
+    ran once gives the same answer again, unless it asks for RAND, NOW, UUID or BNODE (a reply
+    says so in ``cacheable``). Only whole 200 answers are kept: each one at most an eighth of
+    ``limit`` bytes, all of them together at most ``limit``.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self._replies: OrderedDict[QueryJob, Reply] = OrderedDict()
+
+    def get(self, job: QueryJob) -> Reply | None:
+        """Return the answer kept for ``job``, if any."""
+        reply = self._replies.get(job)
+        if reply is not None:
+            self._replies.move_to_end(job)
+        return reply
+
+    def put(self, job: QueryJob, reply: Reply) -> None:
+        """Keep ``reply`` when it may be given again and fits."""
+        size = len(reply.body) + len(job.text)
+        if reply.status != 200 or not reply.cacheable or size > self.limit // 8:
+            return
+        old = self._replies.pop(job, None)
+        if old is not None:
+            self.size -= len(old.body) + len(job.text)
+        self._replies[job] = reply
+        self.size += size
+        while self.size > self.limit:
+            gone, dropped = self._replies.popitem(last=False)
+            self.size -= len(dropped.body) + len(gone.text)
+
+    def __len__(self) -> int:
+        return len(self._replies)
+
+
 @dataclass
 class PoolStats:
     """What the pool has done: for /health and the logs."""
 
     answered: int = 0
+    #: answers given again from the pool's :class:`ResultCache`, without a worker
+    cached: int = 0
     timed_out: int = 0
     refused_busy: int = 0
     restarted: int = 0
@@ -505,8 +553,10 @@ class WorkerPool:
         admission_wait: float = 1.0,
         isolate: bool = True,
         startup_seconds: float = 120.0,
+        cache_bytes: int = 32 << 20,
     ) -> None:
         self.store_path, self.base, self.size = store_path, base, size
+        self.cache = ResultCache(cache_bytes)
         self.admission_wait, self.isolate = admission_wait, isolate
         self.startup_seconds = startup_seconds
         self.graphs: tuple[str, ...] = ()
@@ -588,7 +638,17 @@ class WorkerPool:
         task.add_done_callback(self._tasks.discard)
 
     async def run(self, job: Job, budget: float | None) -> Reply:
-        """Run ``job`` on an idle worker within ``budget`` seconds (None: no budget)."""
+        """Run ``job`` on an idle worker within ``budget`` seconds (None: no budget).
+
+        A query answered before is answered from the cache, without a worker.
+        """
+        query = isinstance(job, QueryJob) and self.cache.limit > 0
+        if query:
+            assert isinstance(job, QueryJob)
+            kept = self.cache.get(job)
+            if kept is not None:
+                self.stats.cached += 1
+                return kept
         if self._idle.empty():
             try:
                 worker = await asyncio.wait_for(self._idle.get(), self.admission_wait)
@@ -616,6 +676,9 @@ class WorkerPool:
             self._busy -= 1
         self.stats.answered += 1
         self._idle.put_nowait(worker)
+        if query:
+            assert isinstance(job, QueryJob)
+            self.cache.put(job, reply)
         return reply
 
     @property
