@@ -103,7 +103,8 @@ def build_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
     dist = work / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     stages = Stages()
-    seconds, run = timed(lambda: build_dumps(work / "data", dist, progress=stages))
+    # records → graph → all dumps, as issue 6 defines the build; the store is its own step
+    seconds, run = timed(lambda: build_dumps(work / "data", dist, progress=stages, store=False))
     if not run.files:
         first = "; ".join(f"{p.file}:{p.line} {p.message}" for p in run.problems[:3])
         raise RuntimeError(f"build wrote nothing ({len(run.problems)} problems: {first})")
@@ -170,18 +171,15 @@ def validate_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
 
 @job("store")
 def store_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
-    from consortia_kg.pipeline import load_and_build
-    from consortia_kg.store import fill_store
+    """Records → the query store, streamed (what `query` does on a fresh clone); kept for the
+    query and endpoint steps."""
+    from consortia_kg.pipeline import build_store
 
-    run = load_and_build(work / "data")
-    assert run.built is not None
-    target = work / "scratch" / "store"
-    shutil.rmtree(target.parent, ignore_errors=True)
-    target.parent.mkdir(parents=True)
-    built = run.built
-    seconds, meta = timed(lambda: fill_store(built, target))
-    shutil.rmtree(target.parent, ignore_errors=True)
-    return {"seconds": seconds, "quads": meta.quads}
+    target = work / "dist" / "store"
+    shutil.rmtree(target, ignore_errors=True)
+    stages = Stages()
+    seconds, run = timed(lambda: build_store(work / "data", target, progress=stages))
+    return {"seconds": seconds, "quads": run.quads, "stages": stages.seconds}
 
 
 @job("store-baseline")

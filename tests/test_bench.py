@@ -100,7 +100,7 @@ def test_smoke_prints_the_table(smoke: tuple[dict[str, Any], str]) -> None:
 def test_steps_bring_what_they_need() -> None:
     run = _load_run()
     args = run.parse_args(["--sizes", "100", "--steps", "queries"])
-    assert args.steps == ["generate", "build", "queries"]
+    assert args.steps == ["generate", "build", "store", "queries"]
     assert run.parse_args(["--quick"]).pyshacl_timeout == 60
     assert run.parse_args([]).pyshacl_timeout == 600
     with pytest.raises(SystemExit):

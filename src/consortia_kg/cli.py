@@ -130,9 +130,17 @@ def main() -> None:
     show_default=True,
     help="Processes that read and build the records (0: one per core).",
 )
+@click.option(
+    "--store/--no-store",
+    default=True,
+    show_default=True,
+    help="Also fill the query store (OUTPUT/store) from the N-Quads dump.",
+)
 @quiet_option
 @handle_errors
-def build(data_dir: Path, output: Path, base_iri: str | None, jobs: int, quiet: bool) -> None:
+def build(
+    data_dir: Path, output: Path, base_iri: str | None, jobs: int, store: bool, quiet: bool
+) -> None:
     """Build the graph and write every dump (Turtle, N-Triples, N-Quads, JSON-LD, VoID).
 
     Dumps are sorted and byte-identical for the same records; each is written to a temp file
@@ -142,7 +150,7 @@ def build(data_dir: Path, output: Path, base_iri: str | None, jobs: int, quiet: 
     from consortia_kg.pipeline import build_dumps
     from consortia_kg.report import format_report
 
-    run = build_dumps(data_dir, output, _base(base_iri), progress_printer(quiet), jobs)
+    run = build_dumps(data_dir, output, _base(base_iri), progress_printer(quiet), jobs, store)
     errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
     if errors:
         click.echo(format_report(run.problems, run.record_count, "text"), err=True, nl=False)

@@ -129,11 +129,12 @@ def build_dumps(
     base_iri: str | None = None,
     progress: Progress = _quiet,
     jobs: int = 0,
+    store: bool = True,
 ) -> Run:
     """Read and build every record, write every dump to ``output`` atomically, fill its store.
 
-    ``jobs`` processes read and build the records (0: one per core). Nothing is written when
-    a record is broken.
+    ``jobs`` processes read and build the records (0: one per core); ``store`` False leaves
+    ``output/store`` alone. Nothing is written when a record is broken.
     """
     from consortia_kg.export import write_dump_stream
     from consortia_kg.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
@@ -178,7 +179,8 @@ def build_dumps(
 
         stage = _Stage(progress, "export")
         try:
-            written = write_dump_stream(sorter, output, base, version, load_in_background)
+            then = load_in_background if store else None
+            written = write_dump_stream(sorter, output, base, version, then)
         finally:
             for thread in loading:
                 thread.join()
