@@ -286,3 +286,62 @@ def test_server_answers_a_repeated_query_from_its_cache(
             status, body = _post_query(server, "SELECT * WHERE { ?s ?p ?o }")
             assert status == 400 and b"more than 50 rows" in body
         assert _health(server)["answered_from_cache"] - before == cached
+
+
+# --- the quick check: texts that cannot hold SERVICE or a dataset clause ----------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "select * where { service <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { SeRvIcE <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * FROM <http://example.org/other> WHERE { ?s ?p ?o }",
+        "SELECT * WHERE { ?s ?p ?o } # from a comment",
+        'SELECT * WHERE { ?s ?p "a string with Service in it" }',
+        "SELECT * WHERE { \\u0053ERVICE <http://example.org/sparql> { ?s ?p ?o } }",
+        "SELECT * WHERE { ?s ?p ?o FILTER(?o = \\U00000061) }",
+    ],
+)
+def test_quick_check_leaves_every_suspect_text_to_the_parser(text: str) -> None:
+    from consortia_kg.serve.guard import QueryGuard
+
+    assert QueryGuard([GRAPH.value], BASE).quick_check(text) is None
+
+
+def test_quick_check_passes_plain_queries_and_never_a_protocol_dataset() -> None:
+    from consortia_kg.serve.guard import QueryGuard
+
+    guard = QueryGuard([GRAPH.value], BASE)
+    plain = 'SELECT ?s WHERE { ?s ?p "Zürich" } ORDER BY ?s # a comment'
+    checked = guard.quick_check(plain)
+    assert checked is not None and checked.default_graphs is None and checked.deterministic
+    volatile = guard.quick_check("SELECT (NOW() AS ?t) WHERE {}")
+    assert volatile is not None and not volatile.deterministic
+    assert guard.quick_check(plain, default_uris=[GRAPH.value]) is None
+    assert guard.quick_check(plain, named_uris=[GRAPH.value]) is None
+
+
+def test_texts_past_the_quick_check_are_refused_as_before(store: ox.Store) -> None:
+    from consortia_kg.serve.guard import QueryGuard
+
+    guard = QueryGuard([GRAPH.value], BASE)
+    # an update sent as a query passes the quick check; pyoxigraph does not read it as a
+    # query, and the refusal says what it is
+    for update in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):
+        assert guard.quick_check(update) is not None
+        reply = _answer(store, guard, QueryJob(update), BASE)
+        assert reply.status == 403 and "read-only" in reply.message, reply.message
+    broken = _answer(store, guard, QueryJob("SELECT * WHERE { ?s ?p }"), BASE)
+    assert broken.status == 400 and "syntax error" in broken.message.lower()
+    service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
+    assert _answer(store, guard, QueryJob(service), BASE).status == 400
+    unheld = "SELECT * FROM <http://example.org/other> WHERE { ?s ?p ?o }"
+    refused = _answer(store, guard, QueryJob(unheld), BASE)
+    assert refused.status == 400 and "holds no such graph" in refused.message
+    held_text = f"SELECT * FROM <{GRAPH.value}> WHERE {{ ?s ?p ?o }}"
+    held = _answer(store, guard, QueryJob(held_text), BASE)
+    assert held.status == 200 and held.count == len(VALUES)
+    described = _answer(store, guard, QueryJob("DESCRIBE <http://example.org/s03>"), BASE)
+    assert (described.status, described.form) == (200, "DESCRIBE")

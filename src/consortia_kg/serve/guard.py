@@ -119,6 +119,26 @@ class QueryGuard:
         self.cache_size = cache_size
         self._cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Checked | Refused] = {}
 
+    def quick_check(
+        self, text: str, default_uris: Iterable[str] = (), named_uris: Iterable[str] = ()
+    ) -> Checked | None:
+        """Return how to run ``text`` when it cannot hold anything to refuse; else None.
+
+        pyoxigraph matches SPARQL keywords letter by letter, ASCII case aside. A text in which
+        the letters ``service`` and ``from`` appear nowhere, in any case (not in a comment or
+        a string either), and with no backslash-u escape, can hold neither a ``SERVICE`` nor a
+        dataset clause: it is run without being parsed here first (pyoxigraph still refuses
+        an update sent as a query, whose refusal is then worded by :meth:`check_query`). Any
+        other text, or one with ``default-graph-uri``/``named-graph-uri``, gets None: it is
+        read by :meth:`check_query`.
+        """
+        if default_uris or named_uris:
+            return None
+        letters = text.encode("utf-8", "surrogatepass").lower()  # ASCII letters only
+        if b"service" in letters or b"from" in letters or b"\\u" in letters:
+            return None
+        return Checked("", deterministic=deterministic_text(text))
+
     def check_query(
         self, text: str, default_uris: Iterable[str] = (), named_uris: Iterable[str] = ()
     ) -> Checked:
