@@ -1,10 +1,14 @@
 """Requests per second and p50/p99 latency of `consortia-kg serve` with 4 concurrent clients.
 
-    python bench/bench_server.py [--seconds 10] [--clients 4]
+    python bench/bench_server.py [--seconds 10] [--clients 4] [--cache-mib 32]
 
 Starts the real server (`python -m consortia_kg serve`, its own process, 4 query workers) over
 data/ with a temporary store, warms it up, then has each client thread send requests one after
 another over its own keep-alive connection for the given time. Prints a table on stdout.
+
+The server keeps answers for the next identical query; the case "a new text each time" adds a
+numbered comment to every request, so each one is a query the server has not seen and runs in a
+worker (what the figure is without the cache).
 """
 
 from __future__ import annotations
@@ -26,14 +30,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from consortia_kg.queries import bind_query, find_query  # noqa: E402
-from consortia_kg.serve.server import free_port  # noqa: E402
+from consortia_kg.serve.server import free_port, http_implementation  # noqa: E402
 
 
-def start(port: int, work: Path) -> subprocess.Popen[bytes]:
+def start(port: int, work: Path, cache_mib: float = 32.0) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "consortia_kg", "serve", "--data", str(ROOT / "data"),
         "--store", str(work / "dist" / "store"), "--port", str(port),
         "--base-iri", f"http://127.0.0.1:{port}/", "--workers", "4", "-q",
+        "--cache-mib", f"{cache_mib:g}",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
@@ -57,7 +62,13 @@ def hammer(
     headers: dict[str, str],
     seconds: float,
     clients: int,
+    vary: bool = False,
 ) -> dict[str, float]:
+    """Send requests from ``clients`` threads for ``seconds``; return req/s, p50 and p99 (ms).
+
+    ``vary``: end each body with a numbered SPARQL comment (a direct POST of a query), so no
+    two requests carry the same text.
+    """
     latencies: list[list[float]] = [[] for _ in range(clients)]
     errors = [0] * clients
     start_line = threading.Barrier(clients)
@@ -66,9 +77,12 @@ def hammer(
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         start_line.wait()
         end = time.perf_counter() + seconds
+        sent = 0
         while time.perf_counter() < end:
             began = time.perf_counter()
-            connection.request(method, path, body=body, headers=headers)
+            sent += 1
+            text = body + b"\n# %d-%d" % (number, sent) if vary and body is not None else body
+            connection.request(method, path, body=text, headers=headers)
             response = connection.getresponse()
             response.read()
             latencies[number].append(time.perf_counter() - began)
@@ -97,6 +111,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="how long each case runs")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients")
+    parser.add_argument(
+        "--cache-mib", type=float, default=32.0, help="the server's answer cache (0: none)"
+    )
     args = parser.parse_args()
     port = free_port()
     named = find_query("working-groups")
@@ -121,18 +138,31 @@ def main() -> None:
                 "Accept": "application/sparql-results+json",
             },
         ),
+        (
+            "POST /sparql (the same, a new text each time)",
+            "POST",
+            "/sparql",
+            text.encode(),
+            {
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json",
+            },
+        ),
         ("GET /consortium/ga4gh.ttl (a document)", "GET", "/consortium/ga4gh.ttl", None, {}),
     ]
     with tempfile.TemporaryDirectory() as folder:
-        process = start(port, Path(folder))
+        process = start(port, Path(folder), args.cache_mib)
         try:
-            for _, method, path, body, headers in cases:  # warm up every cache
-                hammer(port, method, path, body, headers, 1.0, args.clients)
+            for label, method, path, body, headers in cases:  # warm up every cache
+                vary = "new text" in label
+                hammer(port, method, path, body, headers, 1.0, args.clients, vary)
             rows = []
             for label, method, path, body, headers in cases:
-                rows.append(
-                    (label, hammer(port, method, path, body, headers, args.seconds, args.clients))
+                vary = "new text" in label
+                figures = hammer(
+                    port, method, path, body, headers, args.seconds, args.clients, vary
                 )
+                rows.append((label, figures))
             health = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/health").read())
         finally:
             process.terminate()
@@ -140,7 +170,8 @@ def main() -> None:
     width = max(len(label) for label, _ in rows)
     print(
         f"consortia-kg serve on data/ ({health['quads']} quads), {args.clients} clients, "
-        f"{args.seconds:g} s per case, 4 query workers"
+        f"{args.seconds:g} s per case, 4 query workers, answer cache {args.cache_mib:g} MiB, "
+        f"HTTP parser {http_implementation()}"
     )
     columns = ("requests", "errors", "req/s", "p50 ms", "p99 ms")
     widths = (8, 6, 7, 7, 7)
