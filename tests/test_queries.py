@@ -982,3 +982,19 @@ def test_rows_as_records_and_dataframe(kg: Graph) -> None:
         "standards",
     ]
     assert int(frame["implementations"].sum()) == 24
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("SELECT * FROM <http://x/g> WHERE { ?s ?p ?o }", True),
+        ("select * from named <http://x/g> { GRAPH ?g { ?s ?p ?o } }", True),
+        ("# records derived from a source\nSELECT * WHERE { ?s ?p 'from' }", False),
+        ("SELECT ?from WHERE { ?s <http://x/FROM> ?from }", False),
+        ("PREFIX from: <http://x/> SELECT * WHERE { ?s from:a ?o }", False),
+    ],
+)
+def test_a_dataset_clause_is_found_by_the_lexer(text: str, expected: bool) -> None:
+    from consortia_kg.queries import query_has_dataset
+
+    assert query_has_dataset(text) is expected

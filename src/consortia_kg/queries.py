@@ -50,6 +50,7 @@ __all__ = [
     "parse_param_assignments",
     "query_form",
     "query_from_text",
+    "query_has_dataset",
     "render_queries_page",
 ]
 
@@ -462,6 +463,15 @@ def _tokens(text: str) -> tuple[_Tok, ...]:
 def query_variables(text: str) -> set[str]:
     """Return the names of the variables a query mentions."""
     return {t.text[1:] for t in _tokens(text) if t.kind == "var"}
+
+
+def query_has_dataset(text: str) -> bool:
+    """Return True when the query names its dataset (a ``FROM`` or ``FROM NAMED`` clause).
+
+    ``FROM`` is a keyword only there in the SPARQL grammar; the lexer skips comments, strings
+    and IRIs, so a "from" in a description or a literal does not count.
+    """
+    return any(t.kind == "word" and t.text.upper() == "FROM" for t in _tokens(text))
 
 
 def query_form(text: str) -> str:

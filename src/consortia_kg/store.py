@@ -410,18 +410,10 @@ class EmbeddedStore:
 
 
 def _has_dataset(text: str) -> bool:
-    """Return True when the query has a FROM or FROM NAMED clause (parsed, not guessed)."""
-    import re
+    """Return True when the query has a FROM or FROM NAMED clause (lexed, not guessed)."""
+    from consortia_kg.queries import query_has_dataset
 
-    if not re.search(r"\bFROM\b", text, flags=re.IGNORECASE):
-        return False
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    try:
-        tree = parseQuery(text)
-    except Exception:
-        return False  # pyoxigraph reports the syntax error with its line and column
-    return bool(dict.get(tree[1], "datasetClause"))
+    return query_has_dataset(text)
 
 
 # --- the store on disk -----------------------------------------------------------------------
