@@ -313,3 +313,37 @@ def test_a_filled_store_is_compacted(
     assert calls == ["bulk_extend", "optimize", "flush"]
     monkeypatch.undo()
     assert _count(EmbeddedStore.open(tmp_path / "store"), "{ GRAPH ?g { ?s ?p ?o } }") > 0
+
+
+def _all_quads(store: EmbeddedStore) -> set[ox.Quad]:
+    return set(store.store.quads_for_pattern(None, None, None, None))
+
+
+def test_a_store_opened_in_memory_holds_the_same_quads(data: Path, tmp_path: Path) -> None:
+    """open(memory=True): from the N-Quads build linked in, or from the store itself."""
+    out = tmp_path / "dist"
+    result = CliRunner().invoke(main, ["build", "--data", str(data), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    linked = out / "store" / "quads.nq"
+    assert linked.is_file()
+    assert linked.stat().st_ino == (out / "consortia.nq").stat().st_ino  # a link, no copy
+    disk = EmbeddedStore.open(out / "store")
+    memory = EmbeddedStore.open(out / "store", memory=True)
+    assert _all_quads(memory) == _all_quads(disk)
+    assert _group_names(memory) == _group_names(disk)
+    # filled by query (from built quads, no dump): copied from the store on disk
+    lines: list[str] = []
+    filled = prepare_store(data, tmp_path / "store", progress=lines.append, memory=True)
+    assert not (tmp_path / "store" / "quads.nq").exists()
+    assert any("copied into memory" in line for line in lines)
+    assert _all_quads(filled) == _all_quads(disk)
+    assert filled.meta is not None and filled.meta.version == disk.meta.version  # type: ignore[union-attr]
+
+
+def test_open_graph_in_memory_answers_like_on_disk(data: Path, tmp_path: Path) -> None:
+    from consortia_kg.api import open_graph
+
+    on_disk = open_graph(data, store=tmp_path / "store")
+    in_memory = open_graph(data, store=tmp_path / "store", memory=True)
+    for name in ("working-groups", "consortium-members", "dataset-summary"):
+        assert in_memory.query(name).records() == on_disk.query(name).records()

@@ -83,11 +83,13 @@ def prepare_store(
     store_dir: Path = DEFAULT_STORE_DIR,
     base_iri: str | None = None,
     progress: Progress = _quiet,
+    memory: bool = False,
 ) -> EmbeddedStore:
     """Open the store for ``data_dir``, filling it first when it is missing or stale.
 
     A quick hash of the record files' bytes decides without parsing them; when it differs,
-    the records are loaded and the store is refilled only if their version changed.
+    the records are loaded and the store is refilled only if their version changed. ``memory``
+    copies the store into memory (see ``EmbeddedStore.open``).
     """
     base = resolve_base_iri(base_iri)
     if not data_dir.is_dir():
@@ -99,7 +101,7 @@ def prepare_store(
     meta = read_meta(store_dir)
     # the fingerprint covers the base IRI and the builder, so a match means nothing changed
     if meta is not None and meta.fingerprint == fingerprint:
-        return EmbeddedStore.open(store_dir)
+        return _open(store_dir, memory, progress)
     if meta is None:
         progress(f"store: no store in {store_dir} yet; building it from {data_dir}")
     else:
@@ -108,7 +110,7 @@ def prepare_store(
     if is_current(meta, built.version, base):
         record_fingerprint(store_dir, fingerprint)
         progress("store: the records' content is unchanged; reusing the store")
-        return EmbeddedStore.open(store_dir)
+        return _open(store_dir, memory, progress)
     start = time.perf_counter()
     try:
         filled = fill_store(built, store_dir, fingerprint)
@@ -121,7 +123,16 @@ def prepare_store(
         f"store: {filled.quads} quads in {filled.graphs} graphs into {store_dir} "
         f"in {time.perf_counter() - start:.2f} s"
     )
-    return EmbeddedStore.open(store_dir)
+    return _open(store_dir, memory, progress)
+
+
+def _open(store_dir: Path, memory: bool, progress: Progress) -> EmbeddedStore:
+    if not memory:
+        return EmbeddedStore.open(store_dir)
+    start = time.perf_counter()
+    store = EmbeddedStore.open(store_dir, memory=True)
+    progress(f"store: copied into memory in {time.perf_counter() - start:.2f} s")
+    return store
 
 
 def display_prefixes(base: str) -> list[tuple[str, str]]:
@@ -259,8 +270,14 @@ def open_graph(
     base_iri: str | None = None,
     timeout: float | None = None,
     verbose: bool = False,
+    memory: bool = False,
 ) -> Graph:
-    """Open the embedded store of ``data`` (built when needed), or a remote ``endpoint``."""
+    """Open the embedded store of ``data`` (built when needed), or a remote ``endpoint``.
+
+    ``memory=True`` copies the store into memory once (about 3 s and 0.6 GiB per million
+    quads): every query then runs as fast as on a ``pyoxigraph.Store()``, 1-5x faster than on
+    disk (much more for a query that sorts many rows); worth it for a session of heavy queries.
+    """
     base = resolve_base_iri(base_iri)
     if endpoint is not None:
         from consortia_kg.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
@@ -268,4 +285,4 @@ def open_graph(
         remote = RemoteEndpoint(endpoint, timeout or DEFAULT_TIMEOUT, find_credentials(endpoint))
         return Graph(remote, base)
     progress: Progress = print if verbose else _quiet
-    return Graph(prepare_store(Path(data), Path(store), base, progress), base)
+    return Graph(prepare_store(Path(data), Path(store), base, progress, memory), base)
