@@ -3,18 +3,9 @@
 Two engines give the same findings (a test compares them):
 
 - ``fast`` (the default): pyshacl-turbo, a compiled SHACL engine with pySHACL's API, checks the
-  SHACL-core constraints, a batch of records at a time (below); the SHACL-SPARQL constraints
-  run set-wise on pyoxigraph over the whole graph (``sparqlrules``), one query per constraint
-  instead of one per focus node;
+  SHACL-core constraints; the SHACL-SPARQL constraints run set-wise on pyoxigraph
+  (``sparqlrules``), one query per constraint instead of one per focus node;
 - ``pyshacl``: the reference, pySHACL over the whole graph.
-
-SHACL-core looks no further from a focus node than its own triples, the triples pointing at it
-and the types of the nodes these mention (when the shapes say otherwise, :func:`local_shapes`
-is False and the whole graph is validated at once). So the fast engine validates the records
-in batches of about :data:`BATCH_QUADS` quads: each subject once, as a focus node, on a small
-graph of exactly that neighbourhood taken from the whole graph. The engine's memory then
-follows the batch, not the graph, and the findings are those of the whole graph at once (the
-tests compare both, and pySHACL).
 
 Each result is looked up in the build (focus node, path, value → file, line, key) and worded
 with the shape's own message and its ``ckgsh:why`` / ``ckgsh:fix`` annotations, so a curator
@@ -24,7 +15,6 @@ never sees an IRI or an ``sh:`` name.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,12 +24,10 @@ from consortia_kg.errors import Problem, Severity
 from consortia_kg.paths import shapes_file
 
 __all__ = [
-    "BATCH_QUADS",
     "ENGINES",
     "SHAPES_NS",
     "ValidationResult",
     "load_shapes",
-    "local_shapes",
     "split_shapes",
     "validate_graph",
     "validate_nodes",
@@ -51,8 +39,6 @@ SHAPES_NS = "https://w3id.org/consortia-kg/shapes#"
 _SH = "http://www.w3.org/ns/shacl#"
 #: ``--engine`` choices; the first is the default.
 ENGINES = ("fast", "pyshacl")
-#: The fast engine validates records in batches of about this many quads.
-BATCH_QUADS = 200_000
 
 
 @dataclass
@@ -74,22 +60,11 @@ def load_shapes(path: Path | None = None) -> Any:
     return Graph().parse(path or shapes_file(), format="turtle")
 
 
-def validate_graph(
-    built: BuiltGraph,
-    shapes: Any = None,
-    engine: str = "fast",
-    batch_quads: int | None = BATCH_QUADS,
-) -> ValidationResult:
-    """Validate the merged graph and report each result in record words.
-
-    ``batch_quads`` (fast engine): about how many quads of records SHACL-core checks at a time;
-    None checks the whole graph at once.
-    """
+def validate_graph(built: BuiltGraph, shapes: Any = None, engine: str = "fast") -> ValidationResult:
+    """Validate the merged graph and report each result in record words."""
     shapes = shapes if shapes is not None else load_shapes()
     findings = (
-        _validate_fast(built, shapes, batch_quads)
-        if engine == "fast"
-        else _validate_pyshacl(built, shapes)
+        _validate_fast(built, shapes) if engine == "fast" else _validate_pyshacl(built, shapes)
     )
     return ValidationResult([_locate(built, finding) for finding in findings])
 
@@ -160,8 +135,9 @@ def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     return _results(report, shapes)
 
 
-def _validate_fast(built: BuiltGraph, shapes: Any, batch_quads: int | None) -> list[_Finding]:
+def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     import pyoxigraph as ox
+    from pyshacl_turbo import validate
     from rdflib import URIRef
 
     from consortia_kg.sparqlrules import run_sparql_constraints
@@ -169,7 +145,10 @@ def _validate_fast(built: BuiltGraph, shapes: Any, batch_quads: int | None) -> l
     store = ox.Store()
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in built.quads)
     core, _ = split_shapes(shapes)
-    findings = _core_findings(built, store, core, shapes, batch_quads)
+    _conforms, report, _text = validate(
+        store, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
+    )
+    findings = _results(report, shapes)
     for hit in run_sparql_constraints(store, shapes):
         path = URIRef(hit.path) if hit.path else None
         findings.append(
@@ -177,171 +156,6 @@ def _validate_fast(built: BuiltGraph, shapes: Any, batch_quads: int | None) -> l
                      hit.constraint)
         )  # fmt: skip
     return findings
-
-
-def _core_findings(
-    built: BuiltGraph, store: Any, core: Any, shapes: Any, batch_quads: int | None
-) -> list[_Finding]:
-    """SHACL-core on the whole graph (``store``, its default graph), a batch at a time."""
-    from pyshacl_turbo import compile_shapes, validate
-
-    batches = _batches(built, batch_quads) if batch_quads and local_shapes(core) else None
-    if batches is None:
-        _conforms, report, _text = validate(
-            store, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
-        )
-        return _results(report, shapes)
-    compiled = compile_shapes(core, advanced=True)  # type: ignore[no-untyped-call]
-    findings: list[_Finding] = []
-    for focus in batches:
-        small = _neighbourhood(store, focus)
-        _conforms, report, _text = compiled.validate(small, focus_nodes=focus, allow_warnings=True)
-        findings.extend(_results(report, shapes))
-    return findings
-
-
-def _batches(built: BuiltGraph, batch_quads: int) -> Iterator[list[str]] | None:
-    """Every subject of the graph once, in batches of the records that hold about ``batch_quads``.
-
-    A subject only its own record writes about goes with that record; the others (an
-    organisation that consortia list as a member, a node no record mints) come last, in batches
-    of their own. None when a subject is a blank node (which a query cannot name).
-    """
-    cuts: list[tuple[int, int]] = []  # [start, end) of each batch, between records
-    foreign: set[str] = set()
-    start = 0
-    for block_start, block_end, graph in _blocks(built.quads):
-        if block_start - start >= batch_quads:
-            cuts.append((start, block_start))
-            start = block_start
-        for iri, owner in _owners(built, block_start, block_end).items():
-            if iri is None:
-                return None
-            if owner != graph:
-                foreign.add(iri)
-    cuts.append((start, len(built.quads)))
-
-    def batches() -> Iterator[list[str]]:
-        for first, last in cuts:
-            focus = [
-                iri
-                for block_start, block_end, graph in _blocks(built.quads, first, last)
-                for iri, owner in _owners(built, block_start, block_end).items()
-                if owner == graph and iri not in foreign
-            ]
-            if focus:
-                yield focus
-        ordered = sorted(foreign)
-        step = max(1, batch_quads // 100)  # an organisation's neighbourhood: ~100 triples
-        for index in range(0, len(ordered), step):
-            yield ordered[index : index + step]
-
-    return batches()
-
-
-def _blocks(quads: list[Any], first: int = 0, last: int | None = None) -> Iterator[Any]:
-    """(start, end, graph IRI) of each run of quads in one named graph (one record's quads)."""
-    last = len(quads) if last is None else last
-    start, graph = first, None
-    for index in range(first, last):
-        name = quads[index].graph_name
-        if name != graph:
-            if graph is not None:
-                yield start, index, getattr(graph, "value", None)
-            start, graph = index, name
-    if graph is not None:
-        yield start, last, getattr(graph, "value", None)
-
-
-def _owners(built: BuiltGraph, first: int, last: int) -> dict[Any, str | None]:
-    """Each subject of ``built.quads[first:last]`` and the graph of the record that mints it.
-
-    Blank nodes map to None under the key None.
-    """
-    import pyoxigraph as ox
-
-    owners: dict[Any, str | None] = {}
-    for index in range(first, last):
-        node = built.quads[index].subject
-        if not isinstance(node, ox.NamedNode):
-            owners[None] = None
-            continue
-        iri = node.value
-        if iri not in owners:
-            record = built.record_of(iri)
-            owners[iri] = (
-                None if record is None else f"{built.base}graph/{record.kind}/{record.slug}"
-            )
-    return owners
-
-
-def _neighbourhood(store: Any, focus: list[str]) -> Any:
-    """Return a store of what SHACL-core sees from ``focus``.
-
-    That is the triples about and pointing at each node, the types of every node these mention,
-    and the class hierarchy.
-    """
-    import pyoxigraph as ox
-
-    nodes = " ".join(f"<{iri}>" for iri in focus)
-    triples: set[Any] = set()
-    mentioned: set[str] = set(focus)
-    for query in (
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {nodes} }} ?s ?p ?o }}",
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?o {{ {nodes} }} ?s ?p ?o }}",
-    ):
-        for triple in store.query(query):
-            triples.add(triple)
-            if isinstance(triple.object, ox.NamedNode):
-                mentioned.add(triple.object.value)
-            mentioned.add(triple.subject.value)
-    listed = " ".join(f"<{iri}>" for iri in mentioned)
-    for query in (
-        f"CONSTRUCT {{ ?n a ?t }} WHERE {{ VALUES ?n {{ {listed} }} ?n a ?t }}",
-        f"CONSTRUCT {{ ?c <{_SUBCLASS}> ?d }} WHERE {{ ?c <{_SUBCLASS}> ?d }}",
-    ):
-        triples.update(store.query(query))
-    small = ox.Store()
-    small.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
-    return small
-
-
-_SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-#: Shape features that look further than a node's own triples, its referrers and their types.
-_FAR = ("targetNode", "targetObjectsOf", "target", "node", "zeroOrMorePath", "oneOrMorePath",
-        "zeroOrOnePath", "sparql")  # fmt: skip
-
-
-def local_shapes(core: Any) -> bool:
-    """Return True when ``core`` can be checked one neighbourhood at a time (see the module).
-
-    That is: targets are classes or subjects of a predicate; every path is a predicate, its
-    inverse or alternatives of predicates, held by a shape with targets or by a property of
-    one; no ``sh:node``, no transitive paths, no SPARQL.
-    """
-    from rdflib import BNode, Namespace, URIRef
-    from rdflib.collection import Collection
-
-    sh = Namespace(_SH)
-    if any(next(core.triples((None, sh[name], None)), None) for name in _FAR):
-        return False
-    targeted = set(core.subjects(sh.targetClass)) | set(core.subjects(sh.targetSubjectsOf))
-    holders = targeted | {p for t in targeted for p in core.objects(t, sh.property)}
-    for holder, path in core.subject_objects(sh.path):
-        if holder not in holders:
-            return False  # a path inside a value's shape: two steps away
-        if isinstance(path, URIRef):
-            continue
-        inverse = core.value(path, sh.inversePath)
-        alternatives = core.value(path, sh.alternativePath)
-        if isinstance(inverse, URIRef):
-            continue
-        if isinstance(alternatives, BNode | URIRef) and all(
-            isinstance(step, URIRef) for step in Collection(core, alternatives)
-        ):
-            continue
-        return False  # a sequence path, or a form not listed above
-    return True
 
 
 @dataclass(frozen=True)
