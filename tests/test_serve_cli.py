@@ -13,6 +13,7 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from consortia_kg.serve.server import free_port
@@ -41,6 +42,23 @@ def test_bad_base_iri_is_a_usage_error(cli: Callable[..., Result], tmp_path: Pat
     result = cli("serve", "--base-iri", "ftp://example.org/kg", "--store", tmp_path / "store")
     assert result.exit_code == 2
     assert "base IRI" in result.stderr and "--base-iri" in result.stderr
+
+
+def test_cache_size_from_the_option_or_the_environment(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from consortia_kg.serve import server
+
+    seen = []
+    monkeypatch.setattr(server, "prepare_serving", lambda config, progress: None)
+    monkeypatch.setattr(server, "run_server", lambda config, *args: seen.append(config))
+    monkeypatch.delenv("CONSORTIA_KG_CACHE_MIB", raising=False)
+    store = tmp_path / "store"
+    assert cli("serve", "--store", store, "-q").exit_code == 0
+    assert cli("serve", "--store", store, "-q", "--cache-mib", "0").exit_code == 0
+    monkeypatch.setenv("CONSORTIA_KG_CACHE_MIB", "1.5")
+    assert cli("serve", "--store", store, "-q").exit_code == 0
+    assert [c.cache_bytes for c in seen] == [32 << 20, 0, 3 << 19]
 
 
 def test_a_fresh_clone_is_built_and_served(tmp_path: Path) -> None:

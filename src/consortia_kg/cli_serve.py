@@ -75,7 +75,9 @@ __all__ = ["serve"]
     default=32.0,
     show_default=True,
     metavar="MIB",
-    help="Answers kept for the next identical query (the data never changes under them; 0: none).",
+    envvar="CONSORTIA_KG_CACHE_MIB",
+    help="Answers kept for the next identical query (the data never changes under them; 0: none; "
+    "also $CONSORTIA_KG_CACHE_MIB).",
 )
 @quiet_option
 @handle_errors
