@@ -57,9 +57,10 @@ class ValidationSession:
         problems = list(run.problems)
         if run.fatal or run.built is None:
             return problems
-        self.store = ox.Store()
-        self.store.bulk_extend(run.built.quads)
+        self.store = ox.Store()  # the previous one is dropped before validating
         problems.extend(without_cascades(problems, validate_graph(run.built, self.shapes).problems))
+        # filled after validating: the validation's own copy of the graph is gone by then
+        self.store.bulk_extend(run.built.quads)
         return problems
 
     def revalidate(self, path: Path) -> list[Problem]:
