@@ -3,8 +3,10 @@
 Two engines give the same findings (a test compares them):
 
 - ``fast`` (the default): pyshacl-turbo, a compiled SHACL engine with pySHACL's API, checks the
-  SHACL-core constraints; the SHACL-SPARQL constraints run set-wise on pyoxigraph
-  (``sparqlrules``), one query per constraint instead of one per focus node;
+  SHACL-core constraints on the triples they can read (:func:`core_predicates`: about half the
+  graph); then the SHACL-SPARQL constraints run set-wise on pyoxigraph over the whole graph
+  (``sparqlrules``), one query per constraint instead of one per focus node. The two copies of
+  the graph are made one after the other, so they are never in memory together;
 - ``pyshacl``: the reference, pySHACL over the whole graph.
 
 Each result is looked up in the build (focus node, path, value → file, line, key) and worded
@@ -27,6 +29,7 @@ __all__ = [
     "ENGINES",
     "SHAPES_NS",
     "ValidationResult",
+    "core_predicates",
     "load_shapes",
     "split_shapes",
     "validate_graph",
@@ -142,13 +145,22 @@ def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
 
     from consortia_kg.sparqlrules import run_sparql_constraints
 
-    store = ox.Store()
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in built.quads)
     core, _ = split_shapes(shapes)
+    read = core_predicates(core)
+    wanted = None if read is None else {ox.NamedNode(iri) for iri in read}
+    data = ox.Store()
+    data.bulk_extend(
+        ox.Quad(q.subject, q.predicate, q.object)
+        for q in built.quads
+        if wanted is None or q.predicate in wanted
+    )
     _conforms, report, _text = validate(
-        store, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
+        data, shacl_graph=core, inference="none", advanced=True, allow_warnings=True
     )
     findings = _results(report, shapes)
+    del data, report
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object) for q in built.quads)
     for hit in run_sparql_constraints(store, shapes):
         path = URIRef(hit.path) if hit.path else None
         findings.append(
@@ -156,6 +168,54 @@ def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
                      hit.constraint)
         )  # fmt: skip
     return findings
+
+
+#: Constraint parameters whose value is a predicate the constraint reads.
+_PREDICATE_PARAMETERS = ("targetSubjectsOf", "targetObjectsOf", "equals", "disjoint", "lessThan",
+                         "lessThanOrEquals")  # fmt: skip
+#: Path forms that hold one path.
+_PATH_WRAPPERS = ("inversePath", "zeroOrMorePath", "oneOrMorePath", "zeroOrOnePath")
+
+
+def core_predicates(core: Any) -> set[str] | None:
+    """Return the predicates SHACL-core shapes can read, or None when that cannot be said.
+
+    A core constraint sees a triple only through a path, a target or a parameter naming a
+    predicate, or as a type (``rdf:type``, ``rdfs:subClassOf``: targets, ``sh:class``): a triple
+    with any other predicate changes no result. None when a shape is closed (it reads every
+    predicate) or declares SPARQL targets or constraint components (queries read anything).
+    """
+    from rdflib import RDF, RDFS, Literal, Namespace, URIRef
+    from rdflib.collection import Collection
+
+    sh = Namespace(_SH)
+    for name in ("closed", "target", "validator", "nodeValidator", "propertyValidator"):
+        for value in core.objects(None, sh[name]):
+            if name != "closed" or (isinstance(value, Literal) and value.toPython() is True):
+                return None
+    read = {str(RDF.type), str(RDFS.subClassOf)}
+
+    def path(node: Any) -> None:
+        if isinstance(node, URIRef):
+            read.add(str(node))
+            return
+        for wrapper in _PATH_WRAPPERS:
+            inner = core.value(node, sh[wrapper])
+            if inner is not None:
+                path(inner)
+        alternatives = core.value(node, sh.alternativePath)
+        if alternatives is not None:
+            for step in Collection(core, alternatives):
+                path(step)
+        if core.value(node, RDF.first) is not None:  # a sequence path
+            for step in Collection(core, node):
+                path(step)
+
+    for node in core.objects(None, sh.path):
+        path(node)
+    for name in _PREDICATE_PARAMETERS:
+        read.update(str(o) for o in core.objects(None, sh[name]) if isinstance(o, URIRef))
+    return read
 
 
 @dataclass(frozen=True)
