@@ -13,6 +13,8 @@ same queries and the same rows. The CLI's ``query`` command runs through the sam
 
 from __future__ import annotations
 
+import functools
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -162,10 +164,16 @@ def run_query(
 def _where(query: NamedQuery) -> str:
     if query.path.name.startswith("<"):
         return "--sparql"
+    return _where_in(query.path, os.getcwd())
+
+
+@functools.lru_cache(maxsize=128)
+def _where_in(path: Path, cwd: str) -> str:
+    """Name a query file for error messages: relative to ``cwd`` when under it (cached)."""
     try:
-        return str(query.path.resolve().relative_to(Path.cwd()))
+        return str(path.resolve().relative_to(cwd))
     except ValueError:
-        return str(query.path)
+        return str(path)
 
 
 # --- notebook objects ------------------------------------------------------------------------

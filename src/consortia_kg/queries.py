@@ -234,7 +234,7 @@ class NamedQuery:
     def bindings(self, values: Mapping[str, str], base: str) -> dict[str, Term]:
         """Check ``--param`` values against the header and turn them (and defaults) into terms."""
         out: dict[str, Term] = {}
-        variables = query_variables(self.text)
+        variables = _variables(self.text)
         for name, raw in values.items():
             typed_name, _, type_name = name.partition(":")
             param = self.param(typed_name)
@@ -462,9 +462,15 @@ def _tokens(text: str) -> tuple[_Tok, ...]:
 
 def query_variables(text: str) -> set[str]:
     """Return the names of the variables a query mentions."""
-    return {t.text[1:] for t in _tokens(text) if t.kind == "var"}
+    return set(_variables(text))
 
 
+@functools.lru_cache(maxsize=128)
+def _variables(text: str) -> frozenset[str]:
+    return frozenset(t.text[1:] for t in _tokens(text) if t.kind == "var")
+
+
+@functools.lru_cache(maxsize=128)
 def query_has_dataset(text: str) -> bool:
     """Return True when the query names its dataset (a ``FROM`` or ``FROM NAMED`` clause).
 
@@ -482,6 +488,7 @@ def query_form(text: str) -> str:
     return "SELECT"
 
 
+@functools.lru_cache(maxsize=128)
 def _where_group_start(text: str) -> int:
     """Return the offset just after the ``{`` that opens the query's WHERE group."""
     toks = _tokens(text)
