@@ -41,6 +41,26 @@ def test_progress_goes_to_stderr(cli: Callable[..., Result], tmp_path: Path) -> 
     assert stages[:3] == ["build", "export", "store"]
 
 
+def test_build_without_store_writes_the_same_dumps(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    assert cli("build", "-o", tmp_path / "with", "-q").exit_code == 0
+    result = cli("build", "-o", tmp_path / "without", "--no-store", "--jobs", "2", "-q")
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / "without" / "store").exists()
+    assert (tmp_path / "with" / "store").is_dir()
+    names = sorted(p.name for p in (tmp_path / "without").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "with").iterdir() if "store" not in p.name)
+    for name in names:
+        assert (tmp_path / "without" / name).read_bytes() == (tmp_path / "with" / name).read_bytes()
+
+
+def test_build_refuses_a_negative_job_count(cli: Callable[..., Result], tmp_path: Path) -> None:
+    result = cli("build", "-o", tmp_path, "--jobs", "-1")
+    assert result.exit_code == 2
+    assert "-1 is not in the range x>=0" in result.stderr
+
+
 def _broken(valid_copy: Path) -> Path:
     path = valid_copy / "consortia" / "demo-consortium.yaml"
     text = path.read_text().replace('year_launched: "2010"', 'year_launched: "2020"')
