@@ -3,6 +3,7 @@
 Three servers answer the same query text over the same data, each in processes of its own:
 
 - ``consortia-kg``: ``python -m consortia_kg serve`` on the built store (4 query workers);
+  ``consortia-kg-nocache`` the same with its answer cache off (``--cache-mib 0``);
 - ``oxigraph``: ``oxigraph load`` of ``dist/consortia.nq``, then ``oxigraph serve-read-only
   --union-default-graph`` (PyPI package ``oxigraph``);
 - ``rdflib-endpoint``: ``rdflib-endpoint serve dist/consortia.nq`` (rdflib in memory), when
@@ -106,7 +107,7 @@ def _start(server: str, work: Path, port: int, opts: dict[str, Any]) -> tuple[An
     dist = work / "dist"
     log = open(work / "scratch" / f"{server}.log", "wb")  # noqa: SIM115 - kept by the process
     loading = 0.0
-    if server == "consortia-kg":
+    if server in ("consortia-kg", "consortia-kg-nocache"):
         from consortia_kg.serve.config import ServeConfig
         from consortia_kg.vocab import resolve_base_iri
 
@@ -115,6 +116,10 @@ def _start(server: str, work: Path, port: int, opts: dict[str, Any]) -> tuple[An
             "--store", str(dist / "store"), "--port", str(port), "--workers", "4",
             "--reload-interval", "0", "-q",
         ]  # fmt: skip
+        if server == "consortia-kg-nocache":
+            # the same query again and again is what an answer cache serves: this run says
+            # what every query that misses it costs
+            command += ["--cache-mib", "0"]
         path = ServeConfig(base=resolve_base_iri(None)).prefix + "sparql"
         preexec = None
     elif server == "oxigraph":

@@ -56,7 +56,8 @@ def test_smoke_json_structure(smoke: tuple[dict[str, Any], str]) -> None:
 def test_smoke_every_step_measured(smoke: tuple[dict[str, Any], str]) -> None:
     report, _ = smoke
     rows = {row["step"]: row for row in report["results"]}
-    expected = {"generate", "build", "validate", "store", "endpoint", "endpoint-rdflib"}
+    expected = {"generate", "build", "validate", "store", "endpoint", "endpoint-nocache"}
+    expected.add("endpoint-rdflib")
     expected |= {f"query:{q.name}" for q in list_queries()}
     session = importlib.util.find_spec("consortia_kg.session") is not None
     expected.add("revalidate")
@@ -79,6 +80,8 @@ def test_smoke_baselines(smoke: tuple[dict[str, Any], str]) -> None:
     assert rows["endpoint"]["baseline"] == "oxigraph serve"
     assert rows["endpoint"]["baseline_seconds"] > 0
     assert rows["endpoint"]["details"]["rps"] > 0
+    assert rows["endpoint-nocache"]["baseline"] == "oxigraph serve"
+    assert rows["endpoint-nocache"]["details"]["rps"] > 0
     # pySHACL either finished or the note says it did not, within its time
     validate = rows["validate"]
     assert validate["baseline"] == "pyshacl"
@@ -95,6 +98,7 @@ def test_smoke_prints_the_table(smoke: tuple[dict[str, Any], str]) -> None:
     assert "machine:" in stdout and "versions:" in stdout
     assert "baseline seconds" in stdout and "peak MiB" in stdout
     assert "targets (issue 6)" in stdout
+    assert "consortia-kg serve, cache off" in stdout
 
 
 def test_steps_bring_what_they_need() -> None:
