@@ -331,13 +331,19 @@ def test_a_store_opened_in_memory_holds_the_same_quads(data: Path, tmp_path: Pat
     memory = EmbeddedStore.open(out / "store", memory=True)
     assert _all_quads(memory) == _all_quads(disk)
     assert _group_names(memory) == _group_names(disk)
-    # filled by query (from built quads, no dump): copied from the store on disk
+    # filled by query: streamed, so the N-Quads it loaded stay linked in as well
     lines: list[str] = []
     filled = prepare_store(data, tmp_path / "store", progress=lines.append, memory=True)
-    assert not (tmp_path / "store" / "quads.nq").exists()
+    assert (tmp_path / "store" / "quads.nq").is_file()
     assert any("copied into memory" in line for line in lines)
     assert _all_quads(filled) == _all_quads(disk)
     assert filled.meta is not None and filled.meta.version == disk.meta.version  # type: ignore[union-attr]
+    # filled from quads built in memory (no N-Quads file): copied from the store on disk
+    built = load_and_build(data).built
+    assert built is not None
+    fill_store(built, tmp_path / "bare")
+    assert not (tmp_path / "bare" / "quads.nq").exists()
+    assert _all_quads(EmbeddedStore.open(tmp_path / "bare", memory=True)) == _all_quads(disk)
 
 
 def test_open_graph_in_memory_answers_like_on_disk(data: Path, tmp_path: Path) -> None:

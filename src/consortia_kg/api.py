@@ -40,10 +40,7 @@ from consortia_kg.store import (
     QuerySyntaxError,
     QueryTarget,
     data_fingerprint,
-    fill_store,
-    is_current,
     read_meta,
-    record_fingerprint,
 )
 from consortia_kg.vocab import PREFIXES, resolve_base_iri
 
@@ -69,15 +66,20 @@ def build_checked(data_dir: Path, base: str, progress: Progress = _quiet) -> Any
     from consortia_kg.pipeline import load_and_build
 
     run = load_and_build(data_dir, base, progress)
-    errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
-    if errors or run.built is None:
-        first = errors[0] if errors else None
-        where = f"; the first: {first.file}:{first.line} {first.message}" if first else ""
+    _refuse_broken(run.problems, data_dir)
+    assert run.built is not None
+    return run.built
+
+
+def _refuse_broken(problems: list[Any], data_dir: Path) -> None:
+    errors = [p for p in problems if p.severity == Severity.VIOLATION]
+    if errors:
+        first = errors[0]
         raise InputError(
-            f"{len(errors)} record errors stop the build{where}",
+            f"{len(errors)} record errors stop the build; the first: "
+            f"{first.file}:{first.line} {first.message}",
             hint=f"run consortia-kg validate --data {data_dir} and fix what it reports",
         )
-    return run.built
 
 
 def prepare_store(
@@ -104,27 +106,21 @@ def prepare_store(
     # the fingerprint covers the base IRI and the builder, so a match means nothing changed
     if meta is not None and meta.fingerprint == fingerprint:
         return _open(store_dir, memory, progress)
+    from consortia_kg.pipeline import build_store
+
     if meta is None:
         progress(f"store: no store in {store_dir} yet; building it from {data_dir}")
     else:
-        progress(f"store: checking {store_dir} against the records in {data_dir}")
-    built = build_checked(data_dir, base, progress)
-    if is_current(meta, built.version, base):
-        record_fingerprint(store_dir, fingerprint)
-        progress("store: the records' content is unchanged; reusing the store")
-        return _open(store_dir, memory, progress)
-    start = time.perf_counter()
+        progress(f"store: the records in {data_dir} changed; refilling {store_dir}")
     try:
-        filled = fill_store(built, store_dir, fingerprint)
+        # streamed (records → sorted N-Quads → bulk load): memory stays flat at any size
+        run = build_store(data_dir, store_dir, base, progress)
     except OSError as exc:
         raise InputError(
             f"cannot write the store in {store_dir}: {exc.strerror or exc}",
             hint="pass --store DIR with a folder you can write to",
         ) from None
-    progress(
-        f"store: {filled.quads} quads in {filled.graphs} graphs into {store_dir} "
-        f"in {time.perf_counter() - start:.2f} s"
-    )
+    _refuse_broken(run.problems, data_dir)
     return _open(store_dir, memory, progress)
 
 
