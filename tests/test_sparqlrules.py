@@ -112,3 +112,16 @@ def test_candidates_read_named_graphs_as_their_union(union: bool) -> None:
     prefilter = PREFILTERS["https://w3id.org/consortia-kg/shapes#Organisation-duplicateName"]
     expected = [BASE + "org/p", BASE + "org/q"] if union else []
     assert prefilter.candidates(store, union=union) == expected
+
+
+def test_a_focus_limits_each_rule_to_the_nodes_it_targets() -> None:
+    store = _store()
+    rules = [r for r in sparql_constraints(load_shapes()) if str(r.constraint) in PREFILTERS]
+    everything = _answers(store, [dataclasses.replace(r, prefilter=None) for r in rules])
+    focus = [BASE + "org/a", BASE + "consortium/y", BASE + "org/c"]
+    found = run_sparql_constraints(store, None, focus=focus, compiled=rules)  # type: ignore[arg-type]
+    assert sorted((f.focus, str(f.constraint)) for f in found) == [
+        pair for pair in everything if pair[0] in focus
+    ]
+    assert {f.focus for f in found} == {BASE + "org/a", BASE + "consortium/y"}
+    assert run_sparql_constraints(store, None, focus=[BASE + "org/c"], compiled=rules) == []  # type: ignore[arg-type]

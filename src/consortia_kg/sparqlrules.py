@@ -111,6 +111,8 @@ class _Constraint:
     message: str
     severity: str
     prefilter: SharedLabel | None = None
+    #: the pattern that binds ``?this`` to the shape's focus nodes
+    target: str = ""
 
 
 def sparql_constraints(shapes: Any) -> list[_Constraint]:
@@ -149,6 +151,7 @@ def sparql_constraints(shapes: Any) -> list[_Constraint]:
                 message=str(message) if isinstance(message, Literal) else "",
                 severity=str(severity),
                 prefilter=prefilter,
+                target=target_pattern,
             )
         )
     return compiled
@@ -167,11 +170,15 @@ def run_sparql_constraints(
     the store's named graphs as the default graph.
     """
     findings = []
-    values = ""
-    if focus is not None:
-        values = "VALUES ?this { " + " ".join(f"<{iri}>" for iri in focus) + " }"
     for rule in compiled if compiled is not None else sparql_constraints(shapes):
-        query = rule.query if not values else _inject(rule.query, values)
+        query = rule.query
+        if focus is not None:
+            # only the focus nodes the shape targets: a rule pairing its nodes with all others
+            # then pairs one node, not every node of a record it does not even target
+            targeted = _targeted(store, rule, focus, union)
+            if not targeted:
+                continue
+            query = _inject(query, "VALUES ?this { " + " ".join(targeted) + " }")
         if rule.prefilter is not None and focus is None:  # one record's focus is small already
             candidates = rule.prefilter.candidates(store, union)
             if not candidates:
@@ -199,6 +206,17 @@ def run_sparql_constraints(
                 )
             )
     return findings
+
+
+def _targeted(store: ox.Store, rule: _Constraint, focus: list[str], union: bool) -> list[str]:
+    """The ``focus`` nodes ``rule``'s shape targets, as SPARQL terms."""
+    listed = " ".join(f"<{iri}>" for iri in focus)
+    if not rule.target or not listed:
+        return [f"<{iri}>" for iri in focus]
+    query = f"SELECT DISTINCT ?this WHERE {{ VALUES ?this {{ {listed} }} {rule.target} }}"
+    solutions = store.query(query, use_default_graph_as_union=union)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return sorted(str(solution["this"]) for solution in solutions)
 
 
 def _fill(message: str, bound: dict[str, Any]) -> str:
