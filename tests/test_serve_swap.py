@@ -97,3 +97,28 @@ def test_four_clients_during_a_swap(tmp_path: Path) -> None:
 
 def health_swapped(new: tuple[int, str, int], old: tuple[int, str, int]) -> bool:
     return new[0] == old[0] == 200 and new[1] != old[1]
+
+
+def test_dump_snapshot_links_and_survives_a_rebuild(tmp_path: Path) -> None:
+    """A generation's dumps are hard links (no gigabytes copied); a rebuild renames new files
+    in, so the snapshot keeps its version's bytes."""
+
+    from consortia_kg.serve.generation import snapshot_dumps
+    from consortia_kg.store import read_meta
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "valid", data)
+    dist = tmp_path / "dist"
+    build_dumps(data, dist)
+    meta = read_meta(dist / "store")
+    assert meta is not None
+    assert snapshot_dumps(dist, tmp_path / "snap", meta)
+    assert (tmp_path / "snap" / "consortia.nq").stat().st_ino == (
+        dist / "consortia.nq"
+    ).stat().st_ino
+    before = (tmp_path / "snap" / "consortia.nq").read_bytes()
+    path = data / "consortia" / "demo-consortium.yaml"
+    path.write_text(path.read_text().replace("Demo Consortium", "Demo Consortium Renamed", 1))
+    build_dumps(data, dist)
+    assert (dist / "consortia.nq").read_bytes() != before
+    assert (tmp_path / "snap" / "consortia.nq").read_bytes() == before
