@@ -54,7 +54,6 @@ __all__ = [
     "fill_store",
     "load_store",
     "read_meta",
-    "record_fingerprint",
     "result_format",
 ]
 
@@ -486,13 +485,6 @@ def data_fingerprint(data_dir: Path, base: str) -> str:
     return h.hexdigest()
 
 
-def record_fingerprint(store_dir: Path, fingerprint: str) -> None:
-    """Remember that the record files with ``fingerprint`` give the version the store holds."""
-    meta = read_meta(store_dir)
-    if meta is not None and meta.fingerprint != fingerprint:
-        write_meta(store_dir, StoreMeta(**{**asdict(meta), "fingerprint": fingerprint}))
-
-
 @contextlib.contextmanager
 def _lock(store_dir: Path) -> Iterator[None]:
     """Let one process at a time refill a store (where the platform has ``fcntl``)."""
@@ -577,13 +569,3 @@ def _fill(
             shutil.rmtree(fresh, ignore_errors=True)
             raise
     return meta
-
-
-def is_current(meta: StoreMeta | None, version: str, base: str) -> bool:
-    """Return True when ``meta`` describes a store of this data version, base and builder."""
-    return (
-        meta is not None
-        and meta.version == version
-        and meta.base == base
-        and meta.builder == builder_fingerprint()
-    )
