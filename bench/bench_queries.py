@@ -21,9 +21,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.export import serialize_nquads
+from consortia_kg.export.dumps import serialize_nquads
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.queries import (
+from consortia_kg.query.named import (
     NamedQuery,
     bind_query,
     list_queries,

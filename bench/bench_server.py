@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from consortia_kg.queries import bind_query, find_query  # noqa: E402
+from consortia_kg.query.named import bind_query, find_query  # noqa: E402
 from consortia_kg.serve.server import free_port, http_implementation  # noqa: E402
 
 

@@ -230,8 +230,8 @@ def queries_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
     from bench_queries import _count
 
     from consortia_kg.api import Rows, run_query
-    from consortia_kg.queries import bind_query, list_queries
-    from consortia_kg.store import EmbeddedStore
+    from consortia_kg.query.named import bind_query, list_queries
+    from consortia_kg.query.store import EmbeddedStore
     from consortia_kg.vocab import resolve_base_iri
 
     base = resolve_base_iri(None)
@@ -261,7 +261,7 @@ def queries_baseline_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
     import pyoxigraph as ox
     from bench_queries import _count
 
-    from consortia_kg.queries import bind_query, list_queries
+    from consortia_kg.query.named import bind_query, list_queries
     from consortia_kg.vocab import resolve_base_iri
 
     base = resolve_base_iri(None)
@@ -299,7 +299,7 @@ def endpoint_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
 def revalidate_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
     """Validate everything once, change one record, and time validating that change."""
     try:
-        from consortia_kg.session import ValidationSession  # type: ignore[import-not-found]
+        from consortia_kg.validate.session import ValidationSession  # type: ignore[import-not-found]
     except ImportError as exc:
         return {"skipped": f"not available: consortia_kg.session.ValidationSession ({exc})"}
     data = work / "data"

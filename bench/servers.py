@@ -175,7 +175,7 @@ def query_text(name: str) -> str:
     """The named query bound with the benchmark's parameters (see jobs.bench_params)."""
     from jobs import bench_params
 
-    from consortia_kg.queries import bind_query, find_query
+    from consortia_kg.query.named import bind_query, find_query
     from consortia_kg.vocab import resolve_base_iri
 
     query = find_query(name)

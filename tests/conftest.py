@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -41,7 +41,7 @@ def golden_report(workdir: Path) -> dict[str, str]:
     import os
 
     from consortia_kg.pipeline import validate_data
-    from consortia_kg.report import format_report
+    from consortia_kg.validate.report import format_report
 
     data = workdir / "data"
     shutil.copytree(VALID, data)

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 from click.testing import Result
 
-from consortia_kg.export import write_dump_stream
+from consortia_kg.export.dumps import write_dump_stream
 from consortia_kg.pipeline import build_dumps
 
 FORMATS = {
@@ -196,11 +196,11 @@ def test_the_large_data_path_gives_the_same_dumps(
 ) -> None:
     """Force the path large data takes (sorted runs on disk, JSON-LD written by a second
     process): the same bytes come out."""
-    import consortia_kg.export
-    import consortia_kg.sortedlines
+    import consortia_kg.build.sortedlines
+    import consortia_kg.export.dumps
 
-    monkeypatch.setattr(consortia_kg.sortedlines, "RUN_BYTES", 4096)
-    monkeypatch.setattr(consortia_kg.export, "_JSONLD_APART_BYTES", 0)
+    monkeypatch.setattr(consortia_kg.build.sortedlines, "RUN_BYTES", 4096)
+    monkeypatch.setattr(consortia_kg.export.dumps, "_JSONLD_APART_BYTES", 0)
     out = tmp_path / "spilled"
     run = build_dumps(Path(__file__).parent / "fixtures" / "valid", out)
     assert run.files
@@ -260,7 +260,7 @@ _STALLING_BUILD = """
 import sys, time
 from pathlib import Path
 import consortia_kg.pipeline as pipeline
-import consortia_kg.export as export
+import consortia_kg.export.dumps as export
 
 original = export.write_dump_stream
 

@@ -28,12 +28,12 @@ import pytest
 from click.testing import CliRunner
 
 from consortia_kg.api import Graph, open_graph, run_query
-from consortia_kg.cli import main
-from consortia_kg.endpoint import Credentials, EndpointError, RemoteEndpoint
+from consortia_kg.cli.main import main
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.push import GraphStore, push_graph
-from consortia_kg.queries import NamedQuery, find_query, list_queries, parse_param_assignments
-from consortia_kg.store import GraphResult, SelectResult
+from consortia_kg.query.endpoint import Credentials, EndpointError, RemoteEndpoint
+from consortia_kg.query.named import NamedQuery, find_query, list_queries, parse_param_assignments
+from consortia_kg.query.push import GraphStore, push_graph
+from consortia_kg.query.store import GraphResult, SelectResult
 from oxigraph_server import OxigraphServer, find_oxigraph, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ import yaml
 
 from consortia_kg.errors import Problem
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.validate import validate_graph
+from consortia_kg.validate.engine import validate_graph
 from test_shapes import CASES, FIXTURES, _apply
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from consortia_kg import fieldtypes as t
+from consortia_kg.records import fieldtypes as t
 
 
 @pytest.mark.parametrize(

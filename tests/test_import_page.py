@@ -14,13 +14,13 @@ from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 from consortia_kg.errors import InputError, Severity
 from consortia_kg.importers.inputs import decode_text
 from consortia_kg.importers.page import import_page, parse_page
 from consortia_kg.importers.plan import Workspace
 from consortia_kg.pipeline import validate_data
-from consortia_kg.recordwriter import read_record_text
+from consortia_kg.records.writer import read_record_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

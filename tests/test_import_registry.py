@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 from consortia_kg.errors import Severity
 from consortia_kg.importers.ga4gh_registry import COLUMNS
 from consortia_kg.pipeline import validate_data
-from consortia_kg.recordwriter import read_record_text
+from consortia_kg.records.writer import read_record_text
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

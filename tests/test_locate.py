@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from consortia_kg.build import BuiltGraph
+from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.pipeline import load_and_build, validate_data
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from consortia_kg.cli import main
-from consortia_kg.endpoint import RemoteEndpoint, find_credentials
+from consortia_kg.cli.main import main
 from consortia_kg.errors import InputError
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.push import guess_graph_store, local_graphs, remote_counts
-from consortia_kg.store import SelectResult
+from consortia_kg.query.endpoint import RemoteEndpoint, find_credentials
+from consortia_kg.query.push import guess_graph_store, local_graphs, remote_counts
+from consortia_kg.query.store import SelectResult
 from oxigraph_server import OxigraphServer, find_oxigraph, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

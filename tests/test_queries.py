@@ -23,8 +23,8 @@ import yaml
 from click.testing import CliRunner, Result
 
 from consortia_kg.api import Graph, Rows, open_graph
-from consortia_kg.cli import main
-from consortia_kg.queries import (
+from consortia_kg.cli.main import main
+from consortia_kg.query.named import (
     NamedQuery,
     ParamError,
     bind_query,
@@ -35,7 +35,7 @@ from consortia_kg.queries import (
     query_from_text,
     render_queries_page,
 )
-from consortia_kg.store import GraphResult
+from consortia_kg.query.store import GraphResult
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -995,6 +995,6 @@ def test_rows_as_records_and_dataframe(kg: Graph) -> None:
     ],
 )
 def test_a_dataset_clause_is_found_by_the_lexer(text: str, expected: bool) -> None:
-    from consortia_kg.queries import query_has_dataset
+    from consortia_kg.query.named import query_has_dataset
 
     assert query_has_dataset(text) is expected

@@ -9,7 +9,7 @@ import pytest
 
 from consortia_kg.errors import Severity
 from consortia_kg.pipeline import Run, validate_data
-from consortia_kg.records import display_path
+from consortia_kg.records.model import display_path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 from consortia_kg.errors import Severity
 from consortia_kg.reconcile import (
     ACRONYM_SCORE,
@@ -21,8 +21,8 @@ from consortia_kg.reconcile import (
     likely_duplicate_pairs,
     normalise_name,
 )
-from consortia_kg.records import load_records
-from consortia_kg.recordwriter import render_record
+from consortia_kg.records.model import load_records
+from consortia_kg.records.writer import render_record
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"

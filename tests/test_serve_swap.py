@@ -103,8 +103,8 @@ def test_dump_snapshot_links_and_survives_a_rebuild(tmp_path: Path) -> None:
     """A generation's dumps are hard links (no gigabytes copied); a rebuild renames new files
     in, so the snapshot keeps its version's bytes."""
 
+    from consortia_kg.query.store import read_meta
     from consortia_kg.serve.generation import snapshot_dumps
-    from consortia_kg.store import read_meta
 
     data = tmp_path / "data"
     shutil.copytree(Path(__file__).parent / "fixtures" / "valid", data)

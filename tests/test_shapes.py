@@ -14,8 +14,8 @@ import pytest
 import yaml
 from click.testing import Result
 
-from consortia_kg.build import BuiltGraph
-from consortia_kg.validate import load_shapes, validate_graph
+from consortia_kg.build.graph import BuiltGraph
+from consortia_kg.validate.engine import load_shapes, validate_graph
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = sorted((FIXTURES / "invalid").glob("*/*.yaml"))

@@ -8,13 +8,13 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Literal, Namespace, URIRef
 
-from consortia_kg.sparqlrules import (
+from consortia_kg.validate.engine import load_shapes
+from consortia_kg.validate.sparqlrules import (
     PREFILTERS,
     run_sparql_constraints,
     select_fingerprint,
     sparql_constraints,
 )
-from consortia_kg.validate import load_shapes
 
 ORG = "http://www.w3.org/ns/org#"
 CKG = "https://w3id.org/consortia-kg/ontology#"

@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from consortia_kg.api import prepare_store
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 from consortia_kg.errors import InputError
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.store import (
+from consortia_kg.query.store import (
     EmbeddedStore,
     SelectResult,
     data_fingerprint,
@@ -227,7 +227,7 @@ def test_in_memory_store_answers_like_the_disk_store(data: Path, tmp_path: Path)
 
 def test_a_query_with_from_reads_only_that_graph(tmp_path: Path) -> None:
     """Regression: FROM was ignored under the union default graph, so every graph answered."""
-    from consortia_kg.store import EmbeddedStore, SelectResult, fill_store
+    from consortia_kg.query.store import EmbeddedStore, SelectResult, fill_store
 
     run = load_and_build(Path(__file__).resolve().parent.parent / "data")
     assert run.built is not None
@@ -292,7 +292,7 @@ def test_a_filled_store_is_compacted(
     """fill_store compacts RocksDB once (store.optimize) before the store is put in place."""
     import types
 
-    from consortia_kg import store as store_module
+    from consortia_kg.query import store as store_module
 
     calls: list[str] = []
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import consortia_kg.quadlines
-from consortia_kg.export import _triple_line, serialize_nquads, serialize_ntriples
-from consortia_kg.quadlines import record_lines
-from consortia_kg.records import record_files
-from consortia_kg.sortedlines import LineSorter
+import consortia_kg.build.quadlines
+from consortia_kg.build.quadlines import record_lines
+from consortia_kg.build.sortedlines import LineSorter
+from consortia_kg.export.dumps import _triple_line, serialize_nquads, serialize_ntriples
+from consortia_kg.records.model import record_files
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 BASE = "https://w3id.org/consortia-kg/"
@@ -42,7 +42,7 @@ def test_records_built_in_processes_equal_those_built_here(
 ) -> None:
     files, _ = record_files(VALID)
     here = list(record_lines(files, BASE, jobs=1))
-    monkeypatch.setattr(consortia_kg.quadlines, "_PARALLEL_FROM", 1)
+    monkeypatch.setattr(consortia_kg.build.quadlines, "_PARALLEL_FROM", 1)
     parallel = list(record_lines(files, BASE, jobs=2))
     assert [r.slug for r in parallel] == [f.path.stem for f in files]
     assert parallel == here
@@ -86,7 +86,7 @@ def test_ntriples_from_sorted_nquads_are_sorted(rows: list[tuple[str, str, objec
 
 def test_build_store_streams_the_same_store_as_build(tmp_path: Path) -> None:
     from consortia_kg.pipeline import build_dumps, build_store
-    from consortia_kg.store import EmbeddedStore, read_meta
+    from consortia_kg.query.store import EmbeddedStore, read_meta
 
     build_dumps(VALID, tmp_path / "dist")
     run = build_store(VALID, tmp_path / "alone" / "store", jobs=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rdflib import Graph
 
-from consortia_kg.validate import core_predicates, load_shapes, split_shapes
+from consortia_kg.validate.engine import core_predicates, load_shapes, split_shapes
 
 PREFIXES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .

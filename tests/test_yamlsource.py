@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from consortia_kg.yamlsource import (
+from consortia_kg.records.yamlsource import (
     MAX_RECORD_BYTES,
     Mapping,
     Scalar,

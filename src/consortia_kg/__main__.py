@@ -1,5 +1,5 @@
 """Allow ``python -m consortia_kg``."""
 
-from consortia_kg.cli import main
+from consortia_kg.cli.main import main
 
 main()

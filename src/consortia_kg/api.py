@@ -25,14 +25,14 @@ import pyoxigraph as ox
 
 from consortia_kg.errors import InputError, Severity
 from consortia_kg.paths import DEFAULT_DATA_DIR
-from consortia_kg.queries import (
+from consortia_kg.query.named import (
     NamedQuery,
     bind_query,
     find_query,
     list_queries,
     query_from_text,
 )
-from consortia_kg.store import (
+from consortia_kg.query.store import (
     DEFAULT_STORE_DIR,
     EmbeddedStore,
     GraphResult,
@@ -284,7 +284,7 @@ def open_graph(
     """
     base = resolve_base_iri(base_iri)
     if endpoint is not None:
-        from consortia_kg.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
+        from consortia_kg.query.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
 
         remote = RemoteEndpoint(endpoint, timeout or DEFAULT_TIMEOUT, find_credentials(endpoint))
         return Graph(remote, base)

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg.atomic import remove_stale, scratch_prefix
-from consortia_kg.build import BuiltGraph, build_graph
+from consortia_kg.build.graph import BuiltGraph, build_graph
+from consortia_kg.build.sortedlines import LineSorter
 from consortia_kg.errors import Problem, Severity
-from consortia_kg.records import RecordSet, data_version, load_records, record_files
-from consortia_kg.sortedlines import LineSorter
-from consortia_kg.store import data_fingerprint
+from consortia_kg.query.store import data_fingerprint
+from consortia_kg.records.model import RecordSet, data_version, load_records, record_files
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = ["Progress", "Run", "build_dumps", "build_store", "load_and_build", "validate_data"]
@@ -82,7 +82,7 @@ def validate_data(
     engine: str = "fast",
 ) -> Run:
     """Load, build and run SHACL; every problem ends up in ``run.problems``."""
-    from consortia_kg.validate import validate_graph, without_cascades
+    from consortia_kg.validate.engine import validate_graph, without_cascades
 
     run = load_and_build(data_dir, base_iri, progress)
     if run.fatal or run.built is None:
@@ -103,7 +103,7 @@ def _read_and_build(
     data_dir: Path, base: str, jobs: int, sorter: LineSorter, progress: Progress
 ) -> tuple[Run, list[tuple[str, str, str, str]]]:
     """Read and build every record into ``sorter``; return the run and each record's identity."""
-    from consortia_kg.quadlines import record_lines
+    from consortia_kg.build.quadlines import record_lines
 
     files, listing_problems = record_files(data_dir)
     run = Run(RecordSet(data_dir), problems=list(listing_problems))
@@ -136,8 +136,8 @@ def build_dumps(
     ``jobs`` processes read and build the records (0: one per core); ``store`` False leaves
     ``output/store`` alone. Nothing is written when a record is broken.
     """
-    from consortia_kg.export import write_dump_stream
-    from consortia_kg.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
+    from consortia_kg.export.dumps import write_dump_stream
+    from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
 
     base = resolve_base_iri(base_iri)
     # taken before reading: a file edited meanwhile makes the next `query` check again
@@ -207,7 +207,7 @@ def build_store(
     """
     import tempfile
 
-    from consortia_kg.store import StoreMeta, builder_fingerprint, load_store
+    from consortia_kg.query.store import StoreMeta, builder_fingerprint, load_store
 
     base = resolve_base_iri(base_iri)
     fingerprint = data_fingerprint(data_dir, base)

@@ -245,8 +245,8 @@ def find_likely_duplicates(records: Iterable[Any]) -> list[Problem]:
     and identical names (``name``, case aside) are left to the SHACL shapes, which report them
     as errors.
     """
-    from consortia_kg.records import SCHEMAS
-    from consortia_kg.recordwriter import item_to_dict
+    from consortia_kg.records.model import SCHEMAS
+    from consortia_kg.records.writer import item_to_dict
 
     orgs = {r.slug: r for r in records if r.kind == "organisation"}
     plain = {slug: item_to_dict(SCHEMAS[r.kind], r.item) for slug, r in orgs.items()}

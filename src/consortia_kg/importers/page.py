@@ -927,7 +927,7 @@ def _read_last_updated(
     elif named and named.group(1).lower() in _MONTHS:
         date = f"{named.group(3)}-{_MONTHS[named.group(1).lower()]:02d}-{int(named.group(2)):02d}"
     try:
-        from consortia_kg.fieldtypes import parse_date
+        from consortia_kg.records.fieldtypes import parse_date
 
         if date:
             parse_date(date)

@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from consortia_kg.errors import InputError
-from consortia_kg.fieldtypes import ROR as ROR_TYPE
-from consortia_kg.fieldtypes import FieldError
 from consortia_kg.importers.inputs import decode_text, input_error
 from consortia_kg.importers.plan import Ownership, Workspace
-from consortia_kg.records import ORG_STATUS_TERMS, ORG_TYPES
+from consortia_kg.records.fieldtypes import ROR as ROR_TYPE
+from consortia_kg.records.fieldtypes import FieldError
+from consortia_kg.records.model import ORG_STATUS_TERMS, ORG_TYPES
 
 __all__ = ["ROR_KEYS", "RorInput", "RorRecord", "import_ror", "read_ror"]
 

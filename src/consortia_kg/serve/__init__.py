@@ -1,6 +1,6 @@
 """The linked-data server: a SPARQL 1.1 endpoint, dereferenceable IRIs and pages for people.
 
-``consortia-kg serve`` (see :mod:`consortia_kg.cli_serve`) runs it; from Python::
+``consortia-kg serve`` (see :mod:`consortia_kg.cli.serve`) runs it; from Python::
 
     from consortia_kg.serve import BackgroundServer, ServeConfig, create_app
 

@@ -29,9 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consortia_kg.export import prefixes_for, serialize_jsonld, serialize_ntriples, serialize_turtle
+from consortia_kg.export.dumps import (
+    prefixes_for,
+    serialize_jsonld,
+    serialize_ntriples,
+    serialize_turtle,
+)
 from consortia_kg.formats import rdf_format
-from consortia_kg.queries import NamedQuery, ParamError, bind_query, list_queries
+from consortia_kg.query.named import NamedQuery, ParamError, bind_query, list_queries
 
 from .config import ServeConfig
 from .generation import Generation, Publisher

@@ -7,7 +7,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from consortia_kg.paths import DEFAULT_DATA_DIR
-from consortia_kg.store import DEFAULT_STORE_DIR
+from consortia_kg.query.store import DEFAULT_STORE_DIR
 from consortia_kg.vocab import DEFAULT_BASE_IRI
 
 __all__ = ["ServeConfig"]

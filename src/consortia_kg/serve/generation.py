@@ -27,7 +27,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from consortia_kg.errors import InputError
-from consortia_kg.store import StoreMeta, read_meta
+from consortia_kg.query.store import StoreMeta, read_meta
 from consortia_kg.vocab import DCTERMS, RDF, mint
 
 from .config import ServeConfig
@@ -281,8 +281,8 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
 
 async def _write_dumps(pool: WorkerPool, meta: StoreMeta, target: Path) -> None:
     """Write the dumps of the store itself (when the ones beside it are of another version)."""
-    from consortia_kg.build import BuiltGraph
-    from consortia_kg.export import dump_files
+    from consortia_kg.build.graph import BuiltGraph
+    from consortia_kg.export.dumps import dump_files
 
     reply = await pool.run(DumpJob(), None)
     if reply.status != 200:

@@ -17,7 +17,7 @@ from typing import Any
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from consortia_kg.queries import NamedQuery
+from consortia_kg.query.named import NamedQuery
 from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 from .config import ServeConfig

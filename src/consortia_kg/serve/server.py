@@ -42,7 +42,7 @@ def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
     from consortia_kg.api import prepare_store
     from consortia_kg.errors import InputError
     from consortia_kg.pipeline import build_dumps
-    from consortia_kg.store import read_meta
+    from consortia_kg.query.store import read_meta
 
     from .generation import _void_version
 

@@ -221,8 +221,8 @@ def _not_acceptable(form: str) -> Reply:
 def _serialize_graph(triples: list[Any], fmt: str, base: str, form: str) -> bytes:
     import pyoxigraph as ox
 
-    from consortia_kg.export import prefixes_for
-    from consortia_kg.store import GraphResult
+    from consortia_kg.export.dumps import prefixes_for
+    from consortia_kg.query.store import GraphResult
 
     if fmt == "rdfxml":
         data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes_for(base))
@@ -233,8 +233,8 @@ def _serialize_graph(triples: list[Any], fmt: str, base: str, form: str) -> byte
 def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     import pyoxigraph as ox
 
-    from consortia_kg.queries import query_form
-    from consortia_kg.store import AskResult, syntax_error
+    from consortia_kg.query.named import query_form
+    from consortia_kg.query.store import AskResult, syntax_error
 
     from .guard import Checked, deterministic_text
 
@@ -302,7 +302,7 @@ def _oxigraph_syntax_error(text: str) -> Reply | None:
         return None
     import pyoxigraph as ox
 
-    from consortia_kg.store import syntax_error
+    from consortia_kg.query.store import syntax_error
 
     try:
         ox.Store().query(text)

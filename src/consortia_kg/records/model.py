@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consortia_kg import fieldtypes as t
 from consortia_kg.errors import InputError, Problem, Severity
-from consortia_kg.yamlsource import Mapping, Node, Scalar, Sequence, read_yaml
+from consortia_kg.records import fieldtypes as t
+from consortia_kg.records.yamlsource import Mapping, Node, Scalar, Sequence, read_yaml
 
 __all__ = [
     "KINDS",

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consortia_kg.build import BuiltGraph, Where
+from consortia_kg.build.graph import BuiltGraph, Where
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.paths import shapes_file
 
@@ -89,7 +89,7 @@ def validate_nodes(
     """
     from rdflib import URIRef
 
-    from consortia_kg.sparqlrules import run_sparql_constraints
+    from consortia_kg.validate.sparqlrules import run_sparql_constraints
 
     _conforms, report, _text = compiled.validate(
         neighbourhood, focus_nodes=focus, allow_warnings=True
@@ -128,7 +128,7 @@ def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     from pyshacl import validate
     from rdflib import Graph
 
-    from consortia_kg.export import serialize_ntriples
+    from consortia_kg.export.dumps import serialize_ntriples
 
     data = Graph()
     data.parse(data=serialize_ntriples(built.triples()).decode(), format="nt")
@@ -143,7 +143,7 @@ def _validate_fast(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     from pyshacl_turbo import validate
     from rdflib import URIRef
 
-    from consortia_kg.sparqlrules import run_sparql_constraints
+    from consortia_kg.validate.sparqlrules import run_sparql_constraints
 
     core, _ = split_shapes(shapes)
     read = core_predicates(core)

@@ -17,8 +17,8 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode, Quad
 
 from consortia_kg.errors import Problem
-from consortia_kg.fieldtypes import DateValue
-from consortia_kg.records import Item, Located, Record, RecordSet
+from consortia_kg.records.fieldtypes import DateValue
+from consortia_kg.records.model import Item, Located, Record, RecordSet
 from consortia_kg.vocab import (
     CKG,
     DCTERMS,

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Triple
 
 from consortia_kg.atomic import scratch_prefix
-from consortia_kg.build import BuiltGraph
+from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, mint
 

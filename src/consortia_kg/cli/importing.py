@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from consortia_kg.cli import data_option, handle_errors, main, quiet_option
+from consortia_kg.cli.common import data_option, handle_errors, quiet_option
 from consortia_kg.errors import EXIT_NEEDS_CURATOR, InputError
 from consortia_kg.reconcile import Candidate
 
@@ -53,7 +53,7 @@ def _import_options(func: F) -> F:
     return func
 
 
-@main.group("import")
+@click.group("import")
 def import_group() -> None:
     """Turn a catalogue page, ROR records or the GA4GH registry dump into records.
 
@@ -150,9 +150,9 @@ def import_page_command(
     existing ones) and data/sources/<page>.yaml. Sections the importer does not know are kept
     verbatim as notes; a missing section is a warning.
     """
-    from consortia_kg.fieldtypes import FieldError, parse_slug
     from consortia_kg.importers.inputs import read_input
     from consortia_kg.importers.page import MAX_PAGE_BYTES, import_page
+    from consortia_kg.records.fieldtypes import FieldError, parse_slug
 
     started = time.perf_counter()
     if slug is not None:
@@ -222,7 +222,7 @@ def import_registry_command(
     _finish(ws, dry_run, force, started, "import ga4gh-registry")
 
 
-@main.command()
+@click.command()
 @click.argument("name")
 @data_option
 @click.option(

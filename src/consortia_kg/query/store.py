@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import pyoxigraph as ox
 
 from consortia_kg.atomic import write_atomic
-from consortia_kg.build import BuiltGraph
+from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_OUTPUT_DIR
 
@@ -289,7 +289,7 @@ class GraphResult:
 
     def serialize(self, fmt: str, base: str) -> bytes:
         """Write the triples as sorted Turtle, JSON-LD or N-Triples (as the dumps are)."""
-        from consortia_kg.export import serialize_jsonld, serialize_ntriples, serialize_turtle
+        from consortia_kg.export.dumps import serialize_jsonld, serialize_ntriples, serialize_turtle
 
         blank = any(
             isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
@@ -415,14 +415,14 @@ class EmbeddedStore:
             return SelectResult.of(result)
         if isinstance(result, ox.QueryBoolean):
             return AskResult(bool(result))
-        from consortia_kg.queries import query_form
+        from consortia_kg.query.named import query_form
 
         return GraphResult(list(result), form=query_form(text))
 
 
 def _has_dataset(text: str) -> bool:
     """Return True when the query has a FROM or FROM NAMED clause (lexed, not guessed)."""
-    from consortia_kg.queries import query_has_dataset
+    from consortia_kg.query.named import query_has_dataset
 
     return query_has_dataset(text)
 
@@ -463,17 +463,19 @@ def write_meta(store_dir: Path, meta: StoreMeta) -> None:
 
 def builder_fingerprint() -> str:
     """Hash the code that turns records into quads: a changed builder means a refill."""
-    from consortia_kg import __version__, build, fieldtypes, records, vocab, yamlsource
+    from consortia_kg import __version__, vocab
+    from consortia_kg.build import graph
+    from consortia_kg.records import fieldtypes, model, yamlsource
 
     h = hashlib.sha256(__version__.encode())
-    for module in (yamlsource, fieldtypes, records, build, vocab):
+    for module in (yamlsource, fieldtypes, model, graph, vocab):
         h.update(Path(str(module.__file__)).read_bytes())
     return h.hexdigest()
 
 
 def data_fingerprint(data_dir: Path, base: str) -> str:
     """Hash every record file's path and bytes, without parsing them (fast: no YAML)."""
-    from consortia_kg.records import KINDS
+    from consortia_kg.records.model import KINDS
 
     h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n".encode())
     for folder, _ in KINDS.values():

@@ -19,9 +19,9 @@ import textwrap
 from collections.abc import Mapping as MappingABC
 from typing import Any
 
-from consortia_kg.fieldtypes import DateValue
-from consortia_kg.records import SCHEMAS, Field, Item, Located, Schema, parse_record
-from consortia_kg.yamlsource import parse_yaml
+from consortia_kg.records.fieldtypes import DateValue
+from consortia_kg.records.model import SCHEMAS, Field, Item, Located, Schema, parse_record
+from consortia_kg.records.yamlsource import parse_yaml
 
 __all__ = [
     "WIDTH",

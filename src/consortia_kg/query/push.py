@@ -20,8 +20,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from consortia_kg.build import BuiltGraph
-from consortia_kg.endpoint import (
+from consortia_kg.build.graph import BuiltGraph
+from consortia_kg.export.dumps import serialize_ntriples
+from consortia_kg.query.endpoint import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
     Credentials,
@@ -31,8 +32,7 @@ from consortia_kg.endpoint import (
     explain_http_error,
     explain_url_error,
 )
-from consortia_kg.export import serialize_ntriples
-from consortia_kg.store import SelectResult
+from consortia_kg.query.store import SelectResult
 from consortia_kg.vocab import CKG
 
 __all__ = ["GraphStore", "PushPlan", "PushReport", "guess_graph_store", "plan_push", "push_graph"]

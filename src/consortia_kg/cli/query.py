@@ -1,4 +1,4 @@
-"""The ``query`` and ``push`` commands, registered onto ``consortia_kg.cli.main``.
+"""The ``query`` and ``push`` commands: named and ad-hoc SPARQL, and uploads to a store.
 
 stdout carries rows (or RDF) only; progress, counts and errors go to stderr.
 """
@@ -11,17 +11,16 @@ from pathlib import Path
 
 import click
 
-from consortia_kg.cli import (
+from consortia_kg.cli.common import (
     base_option,
     data_option,
     handle_errors,
-    main,
     progress_printer,
     quiet_option,
 )
-from consortia_kg.endpoint import DEFAULT_TIMEOUT
 from consortia_kg.errors import InputError
-from consortia_kg.store import DEFAULT_STORE_DIR, RESULT_FORMATS, GraphResult, result_format
+from consortia_kg.query.endpoint import DEFAULT_TIMEOUT
+from consortia_kg.query.store import DEFAULT_STORE_DIR, RESULT_FORMATS, GraphResult, result_format
 
 __all__ = ["push", "query"]
 
@@ -39,7 +38,7 @@ def _timeout_option(func: click.decorators.FC) -> click.decorators.FC:
     )(func)
 
 
-@main.command("query")
+@click.command("query")
 @click.argument("query_ref", metavar="[NAME|FILE]", required=False)
 @click.option("--sparql", "sparql_text", metavar="TEXT", help="Run this SPARQL text instead.")
 @click.option(
@@ -113,7 +112,7 @@ def query(
     Read more: docs/queries.md.
     """
     from consortia_kg.api import display_prefixes, run_query
-    from consortia_kg.queries import (
+    from consortia_kg.query.named import (
         bind_query,
         find_query,
         list_queries,
@@ -149,7 +148,7 @@ def query(
     start = time.perf_counter()
     target: object
     if endpoint:
-        from consortia_kg.endpoint import RemoteEndpoint, find_credentials
+        from consortia_kg.query.endpoint import RemoteEndpoint, find_credentials
 
         target = RemoteEndpoint(endpoint, timeout, find_credentials(endpoint))
     else:
@@ -196,7 +195,7 @@ def _emit(body: bytes, output: Path | None) -> None:
 
 
 def _listing(queries: list, fmt: str) -> bytes:  # type: ignore[type-arg]
-    from consortia_kg.queries import render_queries_page
+    from consortia_kg.query.named import render_queries_page
 
     if fmt == "markdown":
         return render_queries_page(queries).encode()
@@ -233,7 +232,7 @@ def _listing(queries: list, fmt: str) -> bytes:  # type: ignore[type-arg]
     return ("\n".join(lines) + "\n").encode()
 
 
-@main.command("push")
+@click.command("push")
 @click.option("--endpoint", required=True, metavar="URL", help="The store's SPARQL query endpoint.")
 @click.option(
     "--graph-store",
@@ -270,8 +269,8 @@ def push(
     Read more: docs/queries.md (pushing to Oxigraph, Fuseki, Virtuoso, GraphDB, Neptune).
     """
     from consortia_kg.api import build_checked
-    from consortia_kg.endpoint import RemoteEndpoint, check_url, find_credentials
-    from consortia_kg.push import GraphStore, guess_graph_store, mismatch_error, push_graph
+    from consortia_kg.query.endpoint import RemoteEndpoint, check_url, find_credentials
+    from consortia_kg.query.push import GraphStore, guess_graph_store, mismatch_error, push_graph
     from consortia_kg.vocab import resolve_base_iri
 
     show = progress_printer(quiet)

@@ -19,11 +19,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.build import BuiltGraph, build_record
+from consortia_kg.build.graph import BuiltGraph, build_record
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.records import display_path, read_record, record_file
-from consortia_kg.validate import (
+from consortia_kg.records.model import display_path, read_record, record_file
+from consortia_kg.validate.engine import (
     load_shapes,
     split_shapes,
     validate_graph,
@@ -90,7 +90,7 @@ class ValidationSession:
     def _check(self, focus: list[str], own: list[ox.Quad]) -> list[Problem]:
         from pyshacl_turbo import compile_shapes
 
-        from consortia_kg.sparqlrules import sparql_constraints
+        from consortia_kg.validate.sparqlrules import sparql_constraints
 
         assert self.built is not None
         if self._compiled is None:  # compiled once per session
@@ -123,7 +123,7 @@ class ValidationSession:
 
 def record_mtimes(data_dir: Path) -> dict[Path, int]:
     """Every record file under ``data_dir`` with its modification time (ns) and size."""
-    from consortia_kg.records import KINDS
+    from consortia_kg.records.model import KINDS
 
     found: dict[Path, int] = {}
     for folder, _schema in KINDS.values():

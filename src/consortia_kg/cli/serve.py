@@ -1,4 +1,4 @@
-"""The ``serve`` command, registered onto ``consortia_kg.cli.main``: the linked-data server."""
+"""The ``serve`` command: the linked-data server."""
 
 from __future__ import annotations
 
@@ -6,21 +6,20 @@ from pathlib import Path
 
 import click
 
-from consortia_kg.cli import (
+from consortia_kg.cli.common import (
     base_option,
     data_option,
     handle_errors,
-    main,
     progress_printer,
     quiet_option,
 )
 from consortia_kg.errors import InputError
-from consortia_kg.store import DEFAULT_STORE_DIR
+from consortia_kg.query.store import DEFAULT_STORE_DIR
 
 __all__ = ["serve"]
 
 
-@main.command("serve")
+@click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port",

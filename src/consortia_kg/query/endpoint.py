@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from consortia_kg import __version__
 from consortia_kg.errors import InputError
-from consortia_kg.store import AskResult, GraphResult, QueryResult, SelectResult, _bytes
+from consortia_kg.query.store import AskResult, GraphResult, QueryResult, SelectResult, _bytes
 
 __all__ = [
     "DEFAULT_TIMEOUT",
@@ -160,7 +160,7 @@ class RemoteEndpoint:
         """Send the query; parse the answer into results; explain any failure."""
         from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
-        from consortia_kg.queries import query_form
+        from consortia_kg.query.named import query_form
 
         form = query_form(text)
         client = SPARQLWrapper(self.url, agent=USER_AGENT)

@@ -1,0 +1,1 @@
+"""Query: the embedded store, named queries, remote endpoints and uploads to them."""
