@@ -188,7 +188,7 @@ def find_format(value: str, among: tuple[Format, ...] = FORMATS) -> Format | Non
 
 def format_by_extension(extension: str, among: tuple[Format, ...] = FORMATS) -> Format | None:
     """Return the format a file extension names ``among`` some; None if none."""
-    key = extension.lower().lstrip(".")
+    key = extension.lstrip(".")
     return next((f for f in among if key in f.extensions), None)
 
 

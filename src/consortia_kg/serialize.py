@@ -307,7 +307,8 @@ def serialize_solutions_capped(
     """
     counter = _RowCounter(max_rows)
     try:
-        solutions.serialize(counter, format=ox.QueryResultsFormat.TSV)
+        # any object with write() will do: pyoxigraph's stub asks for a file
+        solutions.serialize(counter, format=ox.QueryResultsFormat.TSV)  # type: ignore[arg-type]
     except _TooMany:
         return None
     tsv = b"".join(counter.parts)
@@ -315,7 +316,8 @@ def serialize_solutions_capped(
     if fmt == "tsv":
         return tsv, rows
     again = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return serialize_solutions(again, fmt), rows  # type: ignore[arg-type]
+    assert isinstance(again, ox.QuerySolutions)  # TSV holds solutions, never a boolean
+    return serialize_solutions(again, fmt), rows
 
 
 def serialize_boolean(value: bool, fmt: str) -> bytes:

@@ -169,7 +169,7 @@ def query(
 
 def _pick_format(fmt: str | None, output: Path | None, form: str) -> str:
     if fmt is None and output is not None and output.suffix:
-        guessed = format_by_extension(output.suffix, CLI_FORMATS)
+        guessed = format_by_extension(output.suffix.lower(), CLI_FORMATS)
         fmt = guessed.name if guessed is not None else None
     graph = form in ("CONSTRUCT", "DESCRIBE")
     if fmt is None:
