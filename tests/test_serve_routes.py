@@ -50,3 +50,11 @@ def test_each_path_goes_to_its_view(rel: str, view: str, params: dict[str, Any])
 def test_only_the_protocol_takes_post() -> None:
     assert [r.path for r in ROUTES if "POST" in r.methods] == ["sparql"]
     assert all({"GET", "HEAD", "OPTIONS"} <= set(r.methods) for r in ROUTES)
+
+
+def test_no_pattern_shadows_an_exact_path_listed_after_it() -> None:
+    # find_route looks exact paths up first: right only while no earlier pattern matches them
+    for index, route in enumerate(ROUTES):
+        if "{" not in route.path:
+            earlier = [r.path for r in ROUTES[:index] if r.match(route.path) is not None]
+            assert earlier == [], f"{route.path!r} is shadowed by {earlier}"

@@ -2,9 +2,10 @@
 
 Each row names a path (relative to the base IRI's path, in Starlette's path syntax, whose
 ``compile_path`` reads it), the view that answers it and the methods it takes. The first row
-that matches wins; the last one sends every other path to :func:`.views.entity.entity`, since
-every IRI the graph mints is answered at its own path. :func:`dispatch` also answers what is
-the same for every route: paths outside the prefix, ``OPTIONS`` and methods a route refuses.
+that matches wins (a path without parameters is found by one dictionary look-up); the last row
+sends every other path to :func:`.views.entity.entity`, since every IRI the graph mints is
+answered at its own path. :func:`dispatch` also answers what is the same for every route:
+paths outside the prefix, ``OPTIONS`` and methods a route refuses.
 """
 
 from __future__ import annotations
@@ -86,9 +87,18 @@ ROUTES: tuple[Route, ...] = (
 )
 
 
+#: paths without parameters, looked up before the patterns (test_serve_routes checks that no
+#: pattern listed above one of them matches it, so the first match still wins)
+_EXACT: dict[str, Route] = {r.path: r for r in ROUTES if "{" not in r.path}
+_PATTERNS: tuple[Route, ...] = tuple(r for r in ROUTES if "{" in r.path)
+
+
 def find_route(rel: str) -> tuple[Route, dict[str, Any]]:
     """Return the first route whose path is ``rel``, with its parameters."""
-    for route in ROUTES:
+    exact = _EXACT.get(rel)
+    if exact is not None:
+        return exact, {}
+    for route in _PATTERNS:
         params = route.match(rel)
         if params is not None:
             return route, params
