@@ -11,6 +11,7 @@ Imports nothing of ours (as rdflib-endpoint keeps its media types), so every lay
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import pyoxigraph as ox
 
@@ -18,10 +19,15 @@ __all__ = [
     "ANSWER_GRAPH_FORMATS",
     "ANSWER_ROW_FORMATS",
     "CLI_FORMATS",
+    "DATASET",
     "DOCUMENT_FORMATS",
     "FORMATS",
+    "GRAPH",
+    "PAGE",
     "RDF_FORMATS",
+    "ROWS",
     "Format",
+    "Kind",
     "RdfFormatInfo",
     "find_format",
     "format_by_extension",
@@ -29,9 +35,13 @@ __all__ = [
     "rdf_format",
 ]
 
-#: what a format holds: a page for people, SPARQL solutions and booleans, triples, or quads
-Kind = str
-PAGE, ROWS, GRAPH, DATASET = "page", "rows", "graph", "dataset"
+#: What a format holds: a page for people, SPARQL answers (SELECT rows and ASK booleans alike:
+#: every result format writes both, so none is boolean-only), triples, or quads.
+Kind = Literal["page", "rows", "graph", "dataset"]
+PAGE: Kind = "page"
+ROWS: Kind = "rows"
+GRAPH: Kind = "graph"
+DATASET: Kind = "dataset"
 
 
 @dataclass(frozen=True)
