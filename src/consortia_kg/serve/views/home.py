@@ -8,6 +8,8 @@ from pathlib import Path
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from consortia_kg.formats import ANSWER_GRAPH_FORMATS, ANSWER_ROW_FORMATS, DOCUMENT_FORMATS
+
 from ..generation import Generation
 from ..negotiation import ENTITY_OFFERS, HTML, negotiate
 from .base import HTML_TYPE, Context, HTTPProblem
@@ -56,6 +58,9 @@ async def home(ctx: Context, request: Request, generation: Generation) -> Respon
             graphs=generation.meta.graphs,
             groups=groups,
             base=generation.base,
+            row_labels=[f.label for f in ANSWER_ROW_FORMATS],
+            graph_labels=[f.label for f in ANSWER_GRAPH_FORMATS],
+            document_types=[f.media_type for f in DOCUMENT_FORMATS if f.rdf is not None],
         ),
     )
 
