@@ -17,7 +17,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from consortia_kg.serve.worker import QueryJob, Reply, _answer, _Channel, _serialize_solutions
+from consortia_kg.serialize import serialize_solutions_capped
+from consortia_kg.serve.jobs import QueryJob, Reply
+from consortia_kg.serve.process import answer
+from consortia_kg.serve.worker import Channel
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 GRAPH = ox.NamedNode("http://example.org/graph")
@@ -64,7 +67,7 @@ def solutions(store: ox.Store, text: str = QUERY) -> Any:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_select_answers_are_pyoxigraphs_own(store: ox.Store, fmt: str) -> None:
-    written = _serialize_solutions(solutions(store), fmt, 100)
+    written = serialize_solutions_capped(solutions(store), fmt, 100)
     assert written is not None
     body, rows = written
     assert rows == len(VALUES)
@@ -72,7 +75,7 @@ def test_select_answers_are_pyoxigraphs_own(store: ox.Store, fmt: str) -> None:
 
 
 def test_json_answer_holds_every_term_exactly(store: ox.Store) -> None:
-    written = _serialize_solutions(solutions(store), "json", 100)
+    written = serialize_solutions_capped(solutions(store), "json", 100)
     assert written is not None
     doc = json.loads(written[0])
     assert doc["head"]["vars"] == ["s", "o", "unbound"]
@@ -87,41 +90,41 @@ def test_json_answer_holds_every_term_exactly(store: ox.Store) -> None:
 
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_row_cap_is_exact(store: ox.Store, fmt: str) -> None:
-    assert _serialize_solutions(solutions(store), fmt, len(VALUES) - 1) is None
-    written = _serialize_solutions(solutions(store), fmt, len(VALUES))
+    assert serialize_solutions_capped(solutions(store), fmt, len(VALUES) - 1) is None
+    written = serialize_solutions_capped(solutions(store), fmt, len(VALUES))
     assert written is not None and written[1] == len(VALUES)
 
 
 def test_rows_with_line_breaks_count_once(store: ox.Store) -> None:
     # every row's literal holds a line break: the count must still be one a row
     text = 'SELECT ?o WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?o), "\\n")) }'
-    written = _serialize_solutions(solutions(store, text), "csv", 2)
+    written = serialize_solutions_capped(solutions(store, text), "csv", 2)
     assert written is not None and written[1] == 2
-    assert _serialize_solutions(solutions(store, text), "csv", 1) is None
+    assert serialize_solutions_capped(solutions(store, text), "csv", 1) is None
 
 
 def test_no_rows_and_the_empty_row(store: ox.Store) -> None:
-    none = _serialize_solutions(solutions(store, "SELECT ?s WHERE { ?s ?p 42 }"), "json", 5)
+    none = serialize_solutions_capped(solutions(store, "SELECT ?s WHERE { ?s ?p 42 }"), "json", 5)
     assert none is not None and none[1] == 0
     assert json.loads(none[0])["results"]["bindings"] == []
-    one = _serialize_solutions(solutions(store, "SELECT * WHERE {}"), "json", 5)
+    one = serialize_solutions_capped(solutions(store, "SELECT * WHERE {}"), "json", 5)
     assert one is not None and one[1] == 1
     assert json.loads(one[0])["results"]["bindings"] == [{}]
-    assert _serialize_solutions(solutions(store, "SELECT * WHERE {}"), "json", 0) is None
+    assert serialize_solutions_capped(solutions(store, "SELECT * WHERE {}"), "json", 0) is None
 
 
 def test_worker_answer_refuses_past_the_cap_and_in_no_format(store: ox.Store) -> None:
     from consortia_kg.serve.guard import QueryGuard
 
     guard = QueryGuard([GRAPH.value], BASE)
-    over = _answer(store, guard, QueryJob(QUERY, max_rows=3), BASE)
+    over = answer(store, guard, QueryJob(QUERY, max_rows=3), BASE)
     assert over.status == 400 and "more than 3 rows" in over.message
-    fits = _answer(store, guard, QueryJob(QUERY, solution_format="tsv", max_rows=50), BASE)
+    fits = answer(store, guard, QueryJob(QUERY, solution_format="tsv", max_rows=50), BASE)
     assert (fits.status, fits.fmt, fits.form, fits.count) == (200, "tsv", "SELECT", len(VALUES))
-    refused = _answer(store, guard, QueryJob(QUERY, solution_format=None), BASE)
+    refused = answer(store, guard, QueryJob(QUERY, solution_format=None), BASE)
     assert refused.status == 406
     service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
-    assert _answer(store, guard, QueryJob(service), BASE).status == 400
+    assert answer(store, guard, QueryJob(service), BASE).status == 400
 
 
 def _echo(conn: Connection) -> None:
@@ -143,7 +146,7 @@ def test_channel_frames_match_multiprocessing_connection(size: int) -> None:
     payload = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
 
     async def talk() -> list[Any]:
-        channel = _Channel()
+        channel = Channel()
         loop = asyncio.get_running_loop()
         await loop.create_unix_connection(lambda: channel, sock=ours)
         replies = []
@@ -165,7 +168,7 @@ def test_channel_says_when_the_worker_is_gone() -> None:
     ours, theirs = socket.socketpair()
 
     async def talk() -> None:
-        channel = _Channel()
+        channel = Channel()
         await asyncio.get_running_loop().create_unix_connection(lambda: channel, sock=ours)
         waiting = asyncio.ensure_future(channel.receive())
         await asyncio.sleep(0)
@@ -185,7 +188,7 @@ def test_replies_say_whether_the_same_query_gives_the_same_answer(store: ox.Stor
     from consortia_kg.serve.guard import QueryGuard
 
     guard = QueryGuard([GRAPH.value], BASE)
-    steady = _answer(store, guard, QueryJob(QUERY), BASE)
+    steady = answer(store, guard, QueryJob(QUERY), BASE)
     assert steady.status == 200 and steady.cacheable
     volatile = [
         "SELECT (RAND() AS ?r) WHERE {}",
@@ -194,17 +197,17 @@ def test_replies_say_whether_the_same_query_gives_the_same_answer(store: ox.Stor
         "CONSTRUCT { ?s <http://example.org/q> ?b } WHERE { ?s ?p ?o BIND(BNODE() AS ?b) }",
     ]
     for text in volatile:
-        reply = _answer(store, guard, QueryJob(text), BASE)
+        reply = answer(store, guard, QueryJob(text), BASE)
         assert reply.status == 200, (text, reply.message)
         assert not reply.cacheable, text
         # the server's own queries are looked at more bluntly, never parsed
-        assert not _answer(store, guard, QueryJob(text, trusted=True), BASE).cacheable, text
-    assert _answer(store, guard, QueryJob(QUERY, trusted=True), BASE).cacheable
+        assert not answer(store, guard, QueryJob(text, trusted=True), BASE).cacheable, text
+    assert answer(store, guard, QueryJob(QUERY, trusted=True), BASE).cacheable
     # the check reads \u escapes as SPARQL does (pyoxigraph refuses them in names anyway)
     escaped = "SELECT (\\u004EOW() AS ?t) WHERE {}"
     assert not guard.check_query(escaped).deterministic
     assert guard.check_query("SELECT ?now WHERE { ?now ?p ?o }").deterministic
-    assert not _answer(store, guard, QueryJob(QUERY, max_rows=1), BASE).cacheable
+    assert not answer(store, guard, QueryJob(QUERY, max_rows=1), BASE).cacheable
 
 
 def test_result_cache_keeps_only_whole_steady_answers_within_its_size() -> None:
@@ -331,17 +334,17 @@ def test_texts_past_the_quick_check_are_refused_as_before(store: ox.Store) -> No
     # query, and the refusal says what it is
     for update in ("INSERT DATA { <http://a> <http://b> <http://c> }", "CLEAR ALL"):
         assert guard.quick_check(update) is not None
-        reply = _answer(store, guard, QueryJob(update), BASE)
+        reply = answer(store, guard, QueryJob(update), BASE)
         assert reply.status == 403 and "read-only" in reply.message, reply.message
-    broken = _answer(store, guard, QueryJob("SELECT * WHERE { ?s ?p }"), BASE)
+    broken = answer(store, guard, QueryJob("SELECT * WHERE { ?s ?p }"), BASE)
     assert broken.status == 400 and "syntax error" in broken.message.lower()
     service = "SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }"
-    assert _answer(store, guard, QueryJob(service), BASE).status == 400
+    assert answer(store, guard, QueryJob(service), BASE).status == 400
     unheld = "SELECT * FROM <http://example.org/other> WHERE { ?s ?p ?o }"
-    refused = _answer(store, guard, QueryJob(unheld), BASE)
+    refused = answer(store, guard, QueryJob(unheld), BASE)
     assert refused.status == 400 and "holds no such graph" in refused.message
     held_text = f"SELECT * FROM <{GRAPH.value}> WHERE {{ ?s ?p ?o }}"
-    held = _answer(store, guard, QueryJob(held_text), BASE)
+    held = answer(store, guard, QueryJob(held_text), BASE)
     assert held.status == 200 and held.count == len(VALUES)
-    described = _answer(store, guard, QueryJob("DESCRIBE <http://example.org/s03>"), BASE)
+    described = answer(store, guard, QueryJob("DESCRIBE <http://example.org/s03>"), BASE)
     assert (described.status, described.form) == (200, "DESCRIBE")

@@ -19,8 +19,9 @@ from consortia_kg.cli.common import (
     quiet_option,
 )
 from consortia_kg.errors import InputError
+from consortia_kg.formats import CLI_FORMATS, format_by_extension, format_named
 from consortia_kg.query.endpoint import DEFAULT_TIMEOUT
-from consortia_kg.query.store import DEFAULT_STORE_DIR, RESULT_FORMATS, GraphResult, result_format
+from consortia_kg.query.store import DEFAULT_STORE_DIR, GraphResult
 
 __all__ = ["push", "query"]
 
@@ -53,7 +54,7 @@ def _timeout_option(func: click.decorators.FC) -> click.decorators.FC:
     "-f",
     "--format",
     "fmt",
-    type=click.Choice([f.name for f in RESULT_FORMATS] + ["markdown"]),
+    type=click.Choice([f.name for f in CLI_FORMATS] + ["markdown"]),
     help="Rows: table (default), csv, tsv, json, xml. Graphs: turtle (default), jsonld, "
     "ntriples. With --list: table, json, markdown.",
 )
@@ -168,16 +169,13 @@ def query(
 
 def _pick_format(fmt: str | None, output: Path | None, form: str) -> str:
     if fmt is None and output is not None and output.suffix:
-        try:
-            fmt = result_format(output.suffix).name
-        except KeyError:
-            fmt = None
+        guessed = format_by_extension(output.suffix.lower(), CLI_FORMATS)
+        fmt = guessed.name if guessed is not None else None
     graph = form in ("CONSTRUCT", "DESCRIBE")
     if fmt is None:
         return "turtle" if graph else "table"
-    info = result_format(fmt)
-    if form not in info.forms:
-        fits = [f.name for f in RESULT_FORMATS if form in f.forms]
+    if form not in format_named(fmt).forms:
+        fits = [f.name for f in CLI_FORMATS if form in f.forms]
         raise InputError(
             f"--format {fmt} does not fit a {form} query",
             hint="use one of: " + ", ".join(fits),

@@ -3,8 +3,9 @@
 Written atomically and byte-identical for the same records. The dump files are written from a
 sorted stream of N-Quads lines, one pass per format, so memory does not grow with the data:
 N-Quads as they come, N-Triples by dropping the graph (the order holds, see ``_triple_line``),
-Turtle and JSON-LD one subject at a time from the N-Triples just written. The ``serialize_*``
-functions write small graphs in memory (a page, a query result) with the same code per subject.
+Turtle and JSON-LD one subject at a time from the N-Triples just written, with the writers of
+:mod:`consortia_kg.serialize` (whose ``serialize_*`` functions write small graphs in memory, a
+page or a query result, with the same code per subject; re-exported here for old callers).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import itertools
-import json
 import multiprocessing as mp
 import os
 import re
@@ -31,12 +31,23 @@ from pyoxigraph import Literal, NamedNode, Triple
 from consortia_kg.atomic import scratch_prefix
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.formats import RDF_FORMATS, rdf_format
+from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
+from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
+from consortia_kg.serialize import TurtleWriter as _TurtleWriter
+from consortia_kg.serialize import (
+    prefixes_for,
+    serialize_jsonld,
+    serialize_nquads,
+    serialize_ntriples,
+    serialize_turtle,
+)
 from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, mint
 
 __all__ = [
     "DUMP_STEM",
     "DumpSet",
     "dump_files",
+    "prefixes_for",
     "serialize_jsonld",
     "serialize_nquads",
     "serialize_ntriples",
@@ -49,178 +60,6 @@ DUMP_STEM = "consortia"
 _SPDX = "http://spdx.org/rdf/terms#"
 _IANA = "https://www.iana.org/assignments/media-types/"
 _LICENCE = "https://creativecommons.org/publicdomain/zero/1.0/"
-
-
-def prefixes_for(base: str) -> dict[str, str]:
-    """Return the dump prefixes, with ``kg:`` for the instance base."""
-    return {"kg": base, **PREFIXES}
-
-
-def serialize_ntriples(triples: Iterable[Triple]) -> bytes:
-    """Sorted, canonical N-Triples: one triple a line, lines in code point order."""
-    lines = sorted({f"{t} .\n" for t in triples})
-    return "".join(lines).encode()
-
-
-def serialize_nquads(quads: Iterable[ox.Quad]) -> bytes:
-    """Sorted N-Quads, each record's triples in its own graph."""
-    lines = sorted({f"{q} .\n" for q in quads})
-    return "".join(lines).encode()
-
-
-class _TurtleWriter:
-    """Readable, stable Turtle, one subject block at a time: ``a`` first, then predicates.
-
-    Literals keep their exact lexical form (no decimal or date normalisation), and a name is
-    abbreviated with a prefix only where the local part needs no escaping (so the split is at
-    the IRI's last ``/`` or ``#``: one dictionary look-up per distinct IRI). The header lists
-    only the prefixes the blocks used, so it is written last.
-    """
-
-    def __init__(self, base: str) -> None:
-        self.prefix_of = {ns: prefix for prefix, ns in _turtle_prefixes(base).items()}
-        self.used: set[str] = set()
-        self.names: dict[str, str] = {}
-
-    def name(self, iri: str) -> str:
-        found = self.names.get(iri)
-        if found is None:
-            cut = max(iri.rfind("/"), iri.rfind("#")) + 1
-            namespace, local = iri[:cut], iri[cut:]
-            if namespace in self.prefix_of and _PN_LOCAL.match(local):
-                found = f"{self.prefix_of[namespace]}:{local}"
-                self.used.add(namespace)
-            else:
-                found = f"<{iri}>"
-            if len(self.names) >= _NAME_CACHE:  # most subjects come once: keep memory flat
-                self.names.clear()
-            self.names[iri] = found
-        return found
-
-    def term(self, node: Any) -> str:
-        if isinstance(node, NamedNode):
-            return self.name(node.value)
-        text = str(node)
-        datatype = node.datatype.value
-        if node.language or datatype == _XSD_STRING:
-            return text
-        if datatype == _XSD_INTEGER and _INTEGER.match(node.value):
-            return str(node.value)
-        return text[: text.rindex("^^") + 2] + self.name(datatype)
-
-    def block(self, subject: str, predicates: dict[str, list[str]]) -> str:
-        """Return one subject's block; ``predicates`` maps each predicate to its objects' terms."""
-        order = sorted(predicates, key=lambda p: (p != _RDF_TYPE, self.name(p)))
-        parts = []
-        for predicate in order:
-            verb = "a" if predicate == _RDF_TYPE else self.name(predicate)
-            parts.append(f"    {verb} " + " ,\n        ".join(sorted(predicates[predicate])))
-        return "\n" + self.name(subject) + "\n" + " ;\n".join(parts) + " ."
-
-    def header(self) -> str:
-        return "\n".join(sorted(f"@prefix {self.prefix_of[ns]}: <{ns}> ." for ns in self.used))
-
-
-def serialize_turtle(triples: Iterable[Triple], base: str) -> bytes:
-    """Readable, stable Turtle of a small graph (see ``_TurtleWriter``), subjects sorted."""
-    writer = _TurtleWriter(base)
-    subjects: dict[str, dict[str, list[str]]] = {}
-    for t in set(triples):
-        subject: Any = t.subject
-        subjects.setdefault(subject.value, {}).setdefault(t.predicate.value, []).append(
-            writer.term(t.object)
-        )
-    body = [writer.block(subject, subjects[subject]) for subject in sorted(subjects)]
-    header = writer.header()
-    return ((header + "\n" if header else "") + "\n".join(body) + "\n").encode()
-
-
-#: IRIs whose written form is remembered (predicates, classes and datatypes repeat; at millions
-#: of subjects an unbounded cache would grow with the data).
-_NAME_CACHE = 100_000
-#: Turtle local names we write without escapes (a safe subset of PN_LOCAL).
-_PN_LOCAL = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-_INTEGER = re.compile(r"^-?[0-9]+$")
-_RDF_TYPE = RDF + "type"
-_XSD_STRING = XSD + "string"
-_XSD_INTEGER = XSD + "integer"
-
-
-def _turtle_prefixes(base: str) -> dict[str, str]:
-    kinds = ("consortium", "organisation", "source", "graph", "disease", "role")
-    return {**prefixes_for(base), **{k: f"{base}{k}/" for k in kinds}}
-
-
-_SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
-
-
-class _JsonLdWriter:
-    """Compact JSON-LD: a context of prefixes, then one node a line, keys and values sorted."""
-
-    def __init__(self, base: str) -> None:
-        self.prefixes = prefixes_for(base)
-        # the longest namespace wins: kg: vs ckg:
-        self.ordered = sorted(self.prefixes.items(), key=lambda kv: -len(kv[1]))
-        self.compacted: dict[str, str] = {}
-
-    def compact(self, iri: str) -> str:
-        found = self.compacted.get(iri)
-        if found is None:
-            found = iri
-            for name, ns in self.ordered:
-                if iri.startswith(ns) and _SAFE_LOCAL.match(iri[len(ns) :]):
-                    found = f"{name}:{iri[len(ns) :]}"
-                    break
-            if len(self.compacted) >= _NAME_CACHE:
-                self.compacted.clear()
-            self.compacted[iri] = found
-        return found
-
-    def add(self, node: dict[str, list[Any]], predicate: str, obj: Any) -> None:
-        """Add one value to a node's properties."""
-        if predicate == _RDF_TYPE:
-            node.setdefault("@type", []).append(self.compact(obj.value))
-            return
-        value: Any
-        if isinstance(obj, NamedNode):
-            value = {"@id": self.compact(obj.value)}
-        elif obj.language:
-            value = {"@value": obj.value, "@language": obj.language}
-        elif obj.datatype.value == _XSD_STRING:
-            value = obj.value
-        else:
-            value = {"@value": obj.value, "@type": self.compact(obj.datatype.value)}
-        node.setdefault(self.compact(predicate), []).append(value)
-
-    def line(self, subject: str, props: dict[str, list[Any]]) -> str:
-        """Return one node as a line of JSON."""
-        entry: dict[str, Any] = {"@id": self.compact(subject)}
-        for key in sorted(props):
-            values = props[key]
-            entry[key] = values if len(values) == 1 else sorted(values, key=_json_key)
-        # one node a line, through json's C encoder (indentation would use the slow one)
-        return json.dumps(entry, ensure_ascii=False)
-
-    def opening(self) -> str:
-        context = json.dumps(dict(sorted(self.prefixes.items())), ensure_ascii=False, indent=1)
-        return '{"@context": ' + context + ',\n"@graph": [\n'
-
-    closing = "\n]}\n"
-
-
-def serialize_jsonld(triples: Iterable[Triple], base: str) -> bytes:
-    """Compact JSON-LD of a small graph (see ``_JsonLdWriter``), nodes sorted by subject."""
-    writer = _JsonLdWriter(base)
-    nodes: dict[str, dict[str, list[Any]]] = {}
-    for t in triples:
-        subject: Any = t.subject
-        writer.add(nodes.setdefault(subject.value, {}), t.predicate.value, t.object)
-    lines = [writer.line(subject, nodes[subject]) for subject in sorted(nodes)]
-    return (writer.opening() + ",\n".join(lines) + writer.closing).encode()
-
-
-def _json_key(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
 # --- dump files, streamed ------------------------------------------------------------------

@@ -35,10 +35,10 @@ from consortia_kg.atomic import write_atomic
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_OUTPUT_DIR
+from consortia_kg.serialize import serialize_boolean, serialize_graph, serialize_solutions
 
 __all__ = [
     "DEFAULT_STORE_DIR",
-    "RESULT_FORMATS",
     "STORE_DIRNAME",
     "AskResult",
     "EmbeddedStore",
@@ -46,7 +46,6 @@ __all__ = [
     "QueryResult",
     "QuerySyntaxError",
     "QueryTarget",
-    "ResultFormat",
     "SelectResult",
     "StoreMeta",
     "builder_fingerprint",
@@ -54,7 +53,6 @@ __all__ = [
     "fill_store",
     "load_store",
     "read_meta",
-    "result_format",
 ]
 
 #: The store's folder inside the output folder of ``build``.
@@ -68,52 +66,7 @@ _DB = "oxigraph"
 _NQUADS = "quads.nq"
 
 
-# --- results ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ResultFormat:
-    """An output format of ``query``: CLI name, media type, extension, and the forms it fits."""
-
-    name: str
-    media_type: str
-    extension: str
-    forms: tuple[str, ...]
-
-
-_SOLUTIONS = ("SELECT", "ASK")
-_GRAPHS = ("CONSTRUCT", "DESCRIBE")
-
-#: Every output format, in the order ``--format`` lists them.
-RESULT_FORMATS: tuple[ResultFormat, ...] = (
-    ResultFormat("table", "text/plain", "txt", _SOLUTIONS),
-    ResultFormat("csv", "text/csv", "csv", _SOLUTIONS),
-    ResultFormat("tsv", "text/tab-separated-values", "tsv", _SOLUTIONS),
-    ResultFormat("json", "application/sparql-results+json", "srj", _SOLUTIONS),
-    ResultFormat("xml", "application/sparql-results+xml", "srx", _SOLUTIONS),
-    ResultFormat("turtle", "text/turtle", "ttl", _GRAPHS),
-    ResultFormat("jsonld", "application/ld+json", "jsonld", _GRAPHS),
-    ResultFormat("ntriples", "application/n-triples", "nt", _GRAPHS),
-)
-
-
-def result_format(name_or_extension: str) -> ResultFormat:
-    """Find an output format by name or file extension; raise ``KeyError`` if unknown."""
-    key = name_or_extension.lower().lstrip(".")
-    aliases = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "ttl": "turtle"}
-    key = aliases.get(key, key)
-    for fmt in RESULT_FORMATS:
-        if key in (fmt.name, fmt.extension):
-            return fmt
-    raise KeyError(name_or_extension)
-
-
-_OX_RESULTS = {
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-}
+# --- results (their formats are consortia_kg.formats' and written by consortia_kg.serialize) --
 
 
 class QuerySyntaxError(InputError):
@@ -215,7 +168,7 @@ class SelectResult:
         """Write the solutions as table, csv, tsv, json or xml."""
         if fmt == "table":
             return format_table(self.variables, self.rows, prefixes).encode()
-        return _bytes(self._solutions().serialize(format=_OX_RESULTS[fmt]))
+        return serialize_solutions(self._solutions(), fmt)
 
 
 def _json_term(term: Any) -> dict[str, Any]:
@@ -273,11 +226,7 @@ class AskResult:
 
     def serialize(self, fmt: str, prefixes: Sequence[tuple[str, str]] = ()) -> bytes:
         """Write the answer: ``true``/``false`` for table, csv and tsv; the standard forms else."""
-        if fmt in ("table", "csv", "tsv"):
-            return b"true\n" if self.value else b"false\n"
-        doc = json.dumps({"head": {}, "boolean": self.value}).encode()
-        answer = ox.parse_query_results(doc, format=ox.QueryResultsFormat.JSON)
-        return _bytes(answer.serialize(format=_OX_RESULTS[fmt]))
+        return serialize_boolean(self.value, fmt)
 
 
 @dataclass
@@ -289,20 +238,7 @@ class GraphResult:
 
     def serialize(self, fmt: str, base: str) -> bytes:
         """Write the triples as sorted Turtle, JSON-LD or N-Triples (as the dumps are)."""
-        from consortia_kg.export.dumps import serialize_jsonld, serialize_ntriples, serialize_turtle
-
-        blank = any(
-            isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
-            for t in self.triples
-        )
-        if fmt == "ntriples":
-            return serialize_ntriples(self.triples)
-        if blank:  # the dump writers only know named nodes: let pyoxigraph write blank nodes
-            ox_format = ox.RdfFormat.TURTLE if fmt == "turtle" else ox.RdfFormat.JSON_LD
-            return _bytes(ox.serialize(self.triples, format=ox_format))
-        if fmt == "turtle":
-            return serialize_turtle(self.triples, base)
-        return serialize_jsonld(self.triples, base)
+        return serialize_graph(self.triples, fmt, base)
 
 
 QueryResult = SelectResult | AskResult | GraphResult

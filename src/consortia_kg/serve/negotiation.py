@@ -1,7 +1,8 @@
 """Content negotiation (RFC 7231 §5.3.2): which representation a client's ``Accept`` asks for.
 
-Imports nothing of ours but the media-type table in :mod:`consortia_kg.formats` (which imports
-nothing either), so the rules can be tested as a table of (Accept header, expected type).
+Imports nothing of ours but the format table in :mod:`consortia_kg.formats` (which imports
+nothing either), from which every offer below is read, so the rules can be tested as a table of
+(Accept header, expected type).
 
 An *offer* is a (media type, format name) pair; offers are listed in the server's order of
 preference, which breaks ties between equal q-values (so ``*/*`` gets the first offer).
@@ -13,7 +14,14 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from consortia_kg.formats import RDF_FORMATS
+from consortia_kg.formats import (
+    ANSWER_GRAPH_FORMATS,
+    ANSWER_ROW_FORMATS,
+    DOCUMENT_FORMATS,
+    Format,
+    find_format,
+    format_named,
+)
 
 __all__ = [
     "ENTITY_OFFERS",
@@ -25,6 +33,7 @@ __all__ = [
     "canonical_media_type",
     "format_from_name",
     "negotiate",
+    "offers_of",
     "parse_accept",
 ]
 
@@ -33,73 +42,35 @@ Offer = tuple[str, str]
 
 HTML = "text/html"
 
-_RDF = {f.name: f.media_type for f in RDF_FORMATS}
+
+def offers_of(formats: tuple[Format, ...], answers: bool = False) -> tuple[Offer, ...]:
+    """Return the offers of ``formats`` in their order, each format's media types in theirs.
+
+    ``answers`` adds the general media types a query's answer is also sent for
+    (``application/json`` for JSON-LD, as SPARQLWrapper asks).
+    """
+    return tuple(
+        (media, fmt.name)
+        for fmt in formats
+        for media in fmt.media_types + (fmt.answer_types if answers else ())
+    )
+
 
 #: Representations of a thing's document, in the order ``*/*`` prefers them.
-ENTITY_OFFERS: tuple[Offer, ...] = (
-    (HTML, "html"),
-    ("application/xhtml+xml", "html"),
-    (_RDF["turtle"], "turtle"),
-    ("application/x-turtle", "turtle"),
-    (_RDF["ntriples"], "ntriples"),
-    (_RDF["jsonld"], "jsonld"),
-    (_RDF["rdfxml"], "rdfxml"),
-)
+ENTITY_OFFERS: tuple[Offer, ...] = offers_of(DOCUMENT_FORMATS)
 
-#: Results of SELECT and ASK (SPARQL 1.1 result formats), JSON first; HTML for browsers.
+#: Results of SELECT and ASK (SPARQL 1.1 result formats), JSON first; HTML (only as
+#: text/html) for browsers.
 SOLUTION_OFFERS: tuple[Offer, ...] = (
-    ("application/sparql-results+json", "json"),
-    ("application/json", "json"),
-    ("application/sparql-results+xml", "xml"),
-    ("application/xml", "xml"),
-    ("text/xml", "xml"),
-    ("text/csv", "csv"),
-    ("text/tab-separated-values", "tsv"),
+    *offers_of(ANSWER_ROW_FORMATS, answers=True),
     (HTML, "html"),
 )
 
 #: Results of CONSTRUCT and DESCRIBE, Turtle first; HTML for browsers.
 GRAPH_OFFERS: tuple[Offer, ...] = (
-    (_RDF["turtle"], "turtle"),
-    ("application/x-turtle", "turtle"),
-    (_RDF["ntriples"], "ntriples"),
-    (_RDF["jsonld"], "jsonld"),
-    ("application/json", "jsonld"),
-    (_RDF["rdfxml"], "rdfxml"),
-    ("application/xml", "rdfxml"),
+    *offers_of(ANSWER_GRAPH_FORMATS, answers=True),
     (HTML, "html"),
 )
-
-#: The media type each format is sent as, whichever alias the client asked for.
-_CANONICAL: dict[str, str] = {
-    "html": "text/html; charset=utf-8",
-    "json": "application/sparql-results+json",
-    "xml": "application/sparql-results+xml",
-    "csv": "text/csv; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    **{name: media for name, media in _RDF.items()},
-}
-
-#: Names, extensions and media types accepted by ``?format=`` (Virtuoso's and SPARQLWrapper's too).
-_ALIASES: dict[str, str] = {
-    "htm": "html",
-    "srj": "json",
-    "sparql-results+json": "json",
-    "srx": "xml",
-    "sparql-results+xml": "xml",
-    "ttl": "turtle",
-    "n3": "turtle",
-    "nt": "ntriples",
-    "n-triples": "ntriples",
-    "json-ld": "jsonld",
-    "ld+json": "jsonld",
-    "rdf": "rdfxml",
-    "rdf+xml": "rdfxml",
-    "owl": "rdfxml",
-}
-
-#: For a graph, ``json`` and ``xml`` (as SPARQLWrapper sends them) mean JSON-LD and RDF/XML.
-_GRAPH_ALIASES = {"json": "jsonld", "xml": "rdfxml"}
 
 
 @dataclass(frozen=True)
@@ -203,17 +174,23 @@ _negotiate_cached = functools.lru_cache(maxsize=1024)(_negotiate)
 
 def canonical_media_type(name: str) -> str:
     """Return the Content-Type a format is sent with."""
-    return _CANONICAL[name]
+    return format_named(name).content_type
 
 
 def format_from_name(value: str, offers: Sequence[Offer]) -> str | None:
-    """Read ``?format=`` (name, extension or media type) among ``offers``; None if unknown."""
+    """Read ``?format=`` (name, extension or media type) among ``offers``; None if unknown.
+
+    For a graph, ``json`` and ``xml`` (as SPARQLWrapper sends them) mean JSON-LD and RDF/XML.
+    """
     key = value.strip().lower()
     names = {name for _, name in offers}
     for media, name in offers:
         if key == media:
             return name
-    key = _ALIASES.get(key, key)
-    if key not in names and "jsonld" in names:
-        key = _GRAPH_ALIASES.get(key, key)
-    return key if key in names else None
+    # a media type counts only where it is offered (``text/xml`` is no graph's)
+    fmt = None if "/" in key else find_format(key)
+    if fmt is None:  # a name the table does not hold but the offers do (``text``)
+        return key if key in names else None
+    if fmt.name not in names and fmt.for_graphs in names:
+        return fmt.for_graphs
+    return fmt.name if fmt.name in names else None

@@ -21,8 +21,8 @@ from consortia_kg.query.named import NamedQuery
 from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 from .config import ServeConfig
+from .display import Doc, Fact, Linker, Part, Value, record_graph, schema_org
 from .generation import Generation
-from .views import Doc, Fact, Linker, Part, Value, record_graph, schema_org
 
 __all__ = ["Link", "Site", "Vocabulary"]
 

@@ -1,38 +1,36 @@
-"""Query workers: processes that hold the store, run one query at a time and can be killed.
+"""The pool of query workers, seen from the server: admission, time budgets, a result cache.
 
-A query's time budget is enforced where it can really be stopped: the worker running it is
-killed (SIGKILL) when the budget is spent and a fresh one takes its place, and the client gets
-a 504 before any byte of body, never a 200 with a cut body. Each worker checks the query text
-(:mod:`.guard`) before pyoxigraph sees it, caps the rows, writes the answer in the negotiated
-format and sends back the whole body. On Linux each worker first moves into a network namespace
-of its own (no interface is up there), so even a query the check let through could not open a
-connection.
+A query's time budget is enforced where it can really be stopped: the worker process running it
+(:mod:`.process`) is killed (SIGKILL) when the budget is spent and a fresh one takes its place,
+and the client gets a 504 before any byte of body, never a 200 with a cut body. The pool admits
+as many queries at once as it has idle workers; a request that finds none within
+``admission_wait`` seconds is answered 503 with ``Retry-After``. The event loop reads every
+worker's socket (:class:`Channel`), so no thread waits for a worker.
 
-The pool admits as many queries at once as it has idle workers; a request that finds none within
-``admission_wait`` seconds is answered 503 with ``Retry-After``.
+The jobs and replies are :mod:`.jobs`' (re-exported here for the callers that know them as the
+worker's).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import pickle
-import signal
 import socket
 import struct
 import subprocess
 import sys
-import traceback
 from collections import OrderedDict, deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from typing import Any
+
+from .jobs import Busy, DumpJob, Job, QueryJob, QueryTimeout, Ready, Reply, UpdateJob
 
 __all__ = [
     "Busy",
+    "Channel",
     "DumpJob",
     "QueryJob",
     "QueryTimeout",
@@ -40,344 +38,14 @@ __all__ = [
     "ResultCache",
     "UpdateJob",
     "WorkerPool",
-    "isolate_network",
 ]
 
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
 #: multiprocessing.connection's framing: a signed 4-byte length, or -1 and an 8-byte one
 _HEADER = struct.Struct("!i")
 _LONG_HEADER = struct.Struct("!Q")
 
 
-@dataclass(frozen=True)
-class QueryJob:
-    """Run one query: its text, whether we wrote it ourselves, and the formats to answer in."""
-
-    text: str
-    #: a query the server composed (pages, named queries): skips the check, default = union
-    trusted: bool = False
-    #: the format for SELECT/ASK answers (None: the client accepts none of them → 406)
-    solution_format: str | None = "json"
-    #: the format for CONSTRUCT/DESCRIBE answers (None: the client accepts none → 406)
-    graph_format: str | None = "turtle"
-    default_uris: tuple[str, ...] = ()
-    named_uris: tuple[str, ...] = ()
-    max_rows: int = 10_000
-
-
-@dataclass(frozen=True)
-class UpdateJob:
-    """Say why an update is refused (it is read as SPARQL Update, never run)."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class DumpJob:
-    """Return every quad of the store as N-Quads (to write dumps that match it)."""
-
-
-Job = QueryJob | UpdateJob | DumpJob
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What a worker answers: a status, and a body with its format or a message."""
-
-    status: int
-    body: bytes = b""
-    #: the format name of the body (json, xml, csv, tsv, turtle, ntriples, jsonld, rdfxml, nquads)
-    fmt: str = ""
-    form: str = ""
-    count: int = 0
-    message: str = ""
-    hint: str = ""
-    #: the same query would give the same body again (no RAND, NOW, UUID, BNODE...)
-    cacheable: bool = False
-
-
-@dataclass(frozen=True)
-class Ready:
-    """A worker's first message: the graphs its store holds and how it is isolated."""
-
-    graphs: tuple[str, ...]
-    isolation: str
-    pid: int
-
-
-class Busy(Exception):
-    """Every worker is busy: answer 503 with Retry-After."""
-
-
-class QueryTimeout(Exception):
-    """The query ran past its time budget; its worker was killed."""
-
-
-# --- inside the worker process ---------------------------------------------------------------
-
-
-def isolate_network() -> str:
-    """Move this process into a network namespace of its own; say how (or why not)."""
-    if not sys.platform.startswith("linux"):
-        return "none (network namespaces need Linux)"
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    attempts = (
-        (_CLONE_NEWNET, "network namespace"),
-        (_CLONE_NEWUSER | _CLONE_NEWNET, "user and network namespace"),
-    )
-    error = 0
-    for flags, how in attempts:
-        if libc.unshare(flags) == 0:
-            return how
-        error = ctypes.get_errno()
-    return f"none ({os.strerror(error)})"
-
-
-class _TooMany(Exception):
-    """Raised inside pyoxigraph's serializer when an answer passes the row cap."""
-
-
-class _RowCounter:
-    """Where pyoxigraph writes SELECT answers as TSV: one line a row, counted as it comes.
-
-    SPARQL TSV escapes every line break inside a term, so the answer has exactly one line per
-    row after its header; past the cap :class:`_TooMany` stops the serializer, so an answer of
-    millions of rows is neither held in memory nor written.
-    """
-
-    __slots__ = ("cap", "lines", "parts")
-
-    def __init__(self, max_rows: int) -> None:
-        self.cap = max_rows + 1  # and the header
-        self.lines = 0
-        self.parts: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self.lines += data.count(b"\n")
-        if self.lines > self.cap:
-            raise _TooMany
-        self.parts.append(bytes(data))
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-
-_RESULT_FORMATS = {
-    "json": "JSON",
-    "xml": "XML",
-    "csv": "CSV",
-    "tsv": "TSV",
-}
-
-
-def _serialize_solutions(result: Any, fmt: str, max_rows: int) -> tuple[bytes, int] | None:
-    """Write SELECT solutions in ``fmt`` (pyoxigraph's serializers); None past ``max_rows``.
-
-    They are written once as TSV, counting rows, and only when within the cap read back and
-    written in the format asked for (TSV holds every term exactly: the answer is the same as
-    writing that format straight away).
-    """
-    import pyoxigraph as ox
-
-    counter = _RowCounter(max_rows)
-    try:
-        result.serialize(counter, format=ox.QueryResultsFormat.TSV)
-    except _TooMany:
-        return None
-    tsv = b"".join(counter.parts)
-    rows = max(tsv.count(b"\n") - 1, 0)
-    if fmt == "tsv":
-        return tsv, rows
-    target = getattr(ox.QueryResultsFormat, _RESULT_FORMATS[fmt])
-    solutions = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return solutions.serialize(format=target) or b"", rows
-
-
-def _too_many(max_rows: int, what: str) -> Reply:
-    return Reply(
-        400,
-        message=f"the answer has more than {max_rows} {what}, this endpoint's cap: "
-        "it was not sent (an answer is never cut short)",
-        hint="add LIMIT and OFFSET to page through it, or download the whole graph from /dumps/",
-    )
-
-
-def _not_acceptable(form: str) -> Reply:
-    fits = (
-        "json, xml, csv, tsv" if form in ("SELECT", "ASK") else "turtle, ntriples, jsonld, rdfxml"
-    )
-    return Reply(
-        406,
-        message=f"a {form} query's answer cannot be sent in any type the Accept header allows",
-        hint=f"accept one of the {form} formats ({fits}) or pass ?format=NAME",
-        form=form,
-    )
-
-
-def _serialize_graph(triples: list[Any], fmt: str, base: str, form: str) -> bytes:
-    import pyoxigraph as ox
-
-    from consortia_kg.export.dumps import prefixes_for
-    from consortia_kg.query.store import GraphResult
-
-    if fmt == "rdfxml":
-        data = ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=prefixes_for(base))
-        return data if data is not None else b""
-    return GraphResult(triples, form=form).serialize(fmt, base)
-
-
-def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
-    import pyoxigraph as ox
-
-    from consortia_kg.query.named import query_form
-    from consortia_kg.query.store import AskResult, syntax_error
-
-    from .guard import Checked, deterministic_text
-
-    quick: Checked | None = None
-    if job.trusted:
-        checked = Checked(query_form(job.text), deterministic=deterministic_text(job.text))
-    else:
-        quick = guard.quick_check(job.text, job.default_uris, job.named_uris)
-        checked = quick or guard.check_query(job.text, job.default_uris, job.named_uris)
-    kwargs: dict[str, Any] = {"base_iri": base}
-    if checked.default_graphs is None and checked.named_graphs is None:
-        kwargs["use_default_graph_as_union"] = True
-    else:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in checked.default_graphs or ()]
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in checked.named_graphs or ()]
-    try:
-        result = store.query(job.text, **kwargs)
-    except SyntaxError as exc:
-        if not job.trusted and quick is not None:
-            # not a query pyoxigraph reads: an update is refused as such, the rest worded
-            guard.check_query(job.text, job.default_uris, job.named_uris)
-        error = syntax_error(exc, job.text, "query")
-        return Reply(400, message=error.message, hint=error.hint)
-    if isinstance(result, ox.QuerySolutions):
-        if job.solution_format is None:
-            return _not_acceptable("SELECT")
-        written = _serialize_solutions(result, job.solution_format, job.max_rows)
-        if written is None:
-            return _too_many(job.max_rows, "rows")
-        body, rows = written
-        return Reply(
-            200, body, job.solution_format, "SELECT", rows, cacheable=checked.deterministic
-        )
-    if isinstance(result, ox.QueryBoolean):
-        if job.solution_format is None:
-            return _not_acceptable("ASK")
-        fmt = job.solution_format
-        body = AskResult(bool(result)).serialize(fmt)
-        return Reply(200, body, fmt, "ASK", 1, cacheable=checked.deterministic)
-    form = checked.form or query_form(job.text)
-    form = form if form in ("CONSTRUCT", "DESCRIBE") else "CONSTRUCT"
-    if job.graph_format is None:
-        return _not_acceptable(form)
-    triples: list[Any] = []
-    for triple in result:
-        if len(triples) >= job.max_rows:
-            return _too_many(job.max_rows, "triples")
-        triples.append(triple)
-    fmt = job.graph_format
-    body = _serialize_graph(triples, fmt, base, form)
-    return Reply(200, body, fmt, form, len(triples), cacheable=checked.deterministic)
-
-
-#: set once the worker has no network: only then may pyoxigraph read a query the check refused
-_ISOLATED = False
-
-
-def _oxigraph_syntax_error(text: str) -> Reply | None:
-    """Return pyoxigraph's clearer message for a syntax error (only in a worker with no network).
-
-    The query is given to an empty in-memory store: should pyoxigraph read it as a valid query
-    after all, it finds nothing and, without a network, can reach nothing.
-    """
-    if not _ISOLATED:
-        return None
-    import pyoxigraph as ox
-
-    from consortia_kg.query.store import syntax_error
-
-    try:
-        ox.Store().query(text)
-    except SyntaxError as exc:
-        error = syntax_error(exc, text, "query")
-        return Reply(400, message=error.message, hint=error.hint)
-    except Exception:
-        return None
-    return None
-
-
-def _answer(store: Any, guard: Any, job: Job, base: str) -> Reply:
-    from .guard import Refused
-
-    try:
-        if isinstance(job, UpdateJob):
-            refused = guard.check_update(job.text)
-            return Reply(refused.status, message=refused.message, hint=refused.hint)
-        if isinstance(job, DumpJob):
-            import pyoxigraph as ox
-
-            quads = store.quads_for_pattern(None, None, None, None)
-            return Reply(200, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
-        return _execute(store, guard, job, base)
-    except Refused as refused:
-        if refused.message.startswith("SPARQL syntax error") and isinstance(job, QueryJob):
-            better = _oxigraph_syntax_error(job.text)
-            if better is not None:
-                return better
-        return Reply(refused.status, message=refused.message, hint=refused.hint)
-    except Exception as exc:
-        summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return Reply(500, message=f"the query failed inside the server: {summary}")
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this worker when the server dies, even in the middle of a query."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        with contextlib.suppress(Exception):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
-
-def worker_main(conn: Connection, store_path: str, base: str, isolate: bool) -> None:
-    """Serve jobs from ``conn`` until it closes (the entry point of a worker process)."""
-    # Ctrl-C in a terminal reaches the whole process group: the server stops its workers itself
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
-    # first, while this process has one thread (a user namespace needs that)
-    global _ISOLATED
-    isolation = isolate_network() if isolate else "off"
-    _ISOLATED = "namespace" in isolation
-    import pyoxigraph as ox
-
-    from .guard import QueryGuard
-
-    store = ox.Store.read_only(store_path)
-    graphs = tuple(sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)))
-    guard = QueryGuard(graphs, base)
-    conn.send(Ready(graphs, isolation, os.getpid()))
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        conn.send(_answer(store, guard, job, base))
-
-
-# --- in the server ---------------------------------------------------------------------------
-
-
-class _Channel(asyncio.Protocol):
+class Channel(asyncio.Protocol):
     """Our end of a worker's socket: whole messages in ``multiprocessing.connection``'s framing.
 
     Each message is a 4-byte big-endian length (or -1 and an 8-byte one) and the pickled object,
@@ -393,10 +61,12 @@ class _Channel(asyncio.Protocol):
         self._lost: BaseException | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Keep the transport the event loop opened."""
         # uvloop's transports are not subclasses of asyncio.Transport, but do what they do
         self.transport = transport  # type: ignore[assignment]
 
     def data_received(self, data: bytes) -> None:
+        """Cut whole messages out of what arrived and hand them to a waiting receiver."""
         buffer = self._buffer
         buffer += data
         while len(buffer) >= 4:
@@ -419,6 +89,7 @@ class _Channel(asyncio.Protocol):
                 self._ready.append(message)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        """Fail the waiting receiver: the worker is gone."""
         self._lost = exc or EOFError("the query worker closed its end")
         waiter = self._waiter
         if waiter is not None and not waiter.done():
@@ -426,6 +97,7 @@ class _Channel(asyncio.Protocol):
         self._waiter = None
 
     def send(self, message: Any) -> None:
+        """Pickle and send one message (a big one in two writes, not copied)."""
         if self.transport is None or self.transport.is_closing():
             raise EOFError("the query worker's channel is closed")
         payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
@@ -438,6 +110,7 @@ class _Channel(asyncio.Protocol):
             self.transport.write(payload)
 
     async def receive(self) -> Any:
+        """Return the next message from the worker, waiting for it."""
         if self._ready:
             return pickle.loads(self._ready.popleft())
         if self._lost is not None:
@@ -447,6 +120,7 @@ class _Channel(asyncio.Protocol):
         return pickle.loads(await waiter)
 
     def close(self) -> None:
+        """Close our end."""
         if self.transport is not None:
             self.transport.close()
 
@@ -456,7 +130,7 @@ class _Worker:
 
     def __init__(self, process: Any, sock: socket.socket) -> None:
         self.process, self.sock = process, sock
-        self.channel = _Channel()
+        self.channel = Channel()
         self.ready: Ready | None = None
 
     async def open(self, seconds: float) -> Ready:
@@ -582,7 +256,7 @@ class WorkerPool:
         command = [
             sys.executable,
             "-m",
-            "consortia_kg.serve.worker",
+            "consortia_kg.serve.process",
             str(theirs.fileno()),
             self.store_path,
             self.base,
@@ -713,14 +387,3 @@ class WorkerPool:
         for worker in workers:
             worker.kill()
         self._threads.shutdown(wait=False, cancel_futures=True)
-
-
-if (
-    __name__ == "__main__"
-):  # python -m consortia_kg.serve.worker FD STORE BASE isolate|share-network
-    # through the module's own name, so that what it sends unpickles as ours, not __main__'s
-    from consortia_kg.serve import worker as _worker
-
-    _worker.worker_main(
-        Connection(int(sys.argv[1])), sys.argv[2], sys.argv[3], sys.argv[4] == "isolate"
-    )

@@ -1,0 +1,58 @@
+"""The dump files ``build`` wrote: their list, and each file as the build's own bytes."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from consortia_kg.formats import rdf_format
+
+from ..generation import Generation
+from .base import Context
+from .entity import entity
+
+__all__ = ["dump_file", "dump_list", "dump_type"]
+
+
+def dump_type(name: str) -> str:
+    """Return the media type of a dump file, by its extension."""
+    if name.endswith(".gz"):
+        return "application/gzip"
+    if name == "SHA256SUMS":
+        return "text/plain; charset=utf-8"
+    try:
+        return rdf_format(name.rsplit(".", 1)[-1]).media_type
+    except KeyError:
+        return "application/octet-stream"
+
+
+async def dump_list(ctx: Context, request: Request, generation: Generation) -> Response:
+    """List the dump files with their types, sizes and checksums."""
+    dumps = [
+        {"name": d.name, "size": d.size, "sha256": d.sha256, "media_type": dump_type(d.name)}
+        for d in generation.dumps
+    ]
+    return ctx.html_page(
+        request,
+        generation,
+        "dumps",
+        lambda: ctx.site.render(
+            "dumps.html", generation, title="Dumps", dumps=dumps, version=generation.version
+        ),
+    )
+
+
+async def dump_file(ctx: Context, request: Request, generation: Generation, name: str) -> Response:
+    """Send one dump file; a name that is no dump is looked up as an IRI (and so 404s helpfully)."""
+    if name != "SHA256SUMS" and not any(d.name == name for d in generation.dumps):
+        return await entity(ctx, request, generation, f"dumps/{name}")
+    path = generation.dumps_dir / name
+    content = await asyncio.to_thread(path.read_bytes)
+    etag = '"' + hashlib.sha256(content).hexdigest() + '"'
+    cached = ctx.not_modified(request, generation, etag)
+    if cached is not None:
+        return cached
+    return ctx.ok(request, generation, content, dump_type(name), etag, vary=False)

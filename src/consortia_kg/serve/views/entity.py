@@ -1,0 +1,123 @@
+"""Dereferenced IRIs: a thing answers ``303 See Other`` to a document about it, in one format.
+
+A *thing* (a consortium, an organisation, a working group, a role, the dataset...) answers 303
+to ``{thing}.{html|ttl|nt|jsonld|rdf}``, chosen by the ``Accept`` header (RFC 7231, q-values and
+all) or ``?format=``; a document answers 200 in one format with an ``ETag`` and a
+``Last-Modified`` that come from the data's version, never from the clock. Its triples come from
+the generation's query workers, so the time budget and the concurrency cap hold here too.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import Response
+
+from consortia_kg.serialize import serialize_graph
+
+from ..display import document_query, record_graph, void_document
+from ..generation import Generation
+from ..index import LABEL_PREDICATES
+from ..jobs import QueryJob
+from ..negotiation import ENTITY_OFFERS, canonical_media_type, negotiate
+from .base import DOC_EXTENSIONS, EXT_TO_FORMAT, Context, HTTPProblem
+
+__all__ = ["document", "entity"]
+
+#: a document is every triple about one thing: far more than any answer's row cap
+_DOC_ROW_CAP = 1_000_000
+
+
+async def entity(ctx: Context, request: Request, generation: Generation, rel: str) -> Response:
+    """Answer a thing (303 to its document), a document, or a helpful 404."""
+    base = generation.base
+    if rel and generation.index.get(base + rel) is not None:
+        fmt = ctx.format_param(request, ENTITY_OFFERS)
+        if fmt is None:
+            chosen = negotiate(request.headers.get("accept"), ENTITY_OFFERS)
+            if chosen is None:
+                raise HTTPProblem(
+                    406,
+                    f"{ctx.prefix}{rel} has no representation of the types the Accept "
+                    f"header allows ({request.headers.get('accept')})",
+                    hint="accept one of the types below, or add ?format=ttl",
+                    headers={"Vary": "Accept"},
+                    links=ctx.alternates(rel),
+                )
+            fmt = chosen[1]
+        location = f"{ctx.prefix}{rel}.{DOC_EXTENSIONS[fmt]}"
+        return Response(
+            f"See {location}\n",
+            303,
+            {"Location": location, "Vary": "Accept", "Cache-Control": "public, max-age=60"},
+            "text/plain; charset=utf-8",
+        )
+    stem, dot, ext = rel.rpartition(".")
+    if dot and ext in EXT_TO_FORMAT and generation.index.get(base + stem) is not None:
+        return await document(ctx, request, generation, stem, EXT_TO_FORMAT[ext])
+    raise ctx.missing(generation, rel)
+
+
+async def document(
+    ctx: Context, request: Request, generation: Generation, rel: str, fmt: str
+) -> Response:
+    """Answer the document about the thing at ``rel`` in one format."""
+    override = ctx.format_param(request, ENTITY_OFFERS)
+    if override is not None and override != fmt:
+        location = f"{ctx.prefix}{rel}.{DOC_EXTENSIONS[override]}"
+        return Response(status_code=303, headers={"Location": location})
+    etag = generation.etag("doc", rel, fmt)
+    cached = ctx.not_modified(request, generation, etag)
+    if cached is not None:
+        return cached
+    thing = f"{ctx.prefix}{rel}"
+    headers = {"Link": f'<{thing}>; rel="describes"'}
+    media = canonical_media_type(fmt)
+    known = generation.cached(etag)
+    if known is not None:
+        return ctx.ok(request, generation, known, media, etag, vary=False, headers=headers)
+    iri = generation.base + rel
+    found = generation.index.get(iri)
+    assert found is not None
+    if found.void:
+        triples = void_document(iri, generation.void)
+    else:
+        text = document_query(iri, generation.base, _graph_of(generation, iri))
+        job = QueryJob(text, trusted=True, graph_format="ntriples", max_rows=_DOC_ROW_CAP)
+        reply = await ctx.run(generation, job)
+        if reply.status != 200:
+            raise HTTPProblem(reply.status, reply.message, reply.hint)
+        triples = list(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+        triples += _labels_of_links(generation, triples)
+    if fmt == "html":
+        body: bytes | str = ctx.site.entity(generation, iri, triples, ctx.alternates(rel))
+    else:
+        body = serialize_graph(triples, fmt, generation.base)
+    generation.remember(etag, body)
+    return ctx.ok(request, generation, body, media, etag, vary=False, headers=headers)
+
+
+def _graph_of(generation: Generation, iri: str) -> str | None:
+    graph = record_graph(iri, generation.base)
+    return graph if graph in generation.graphs else None
+
+
+def _labels_of_links(generation: Generation, triples: list[ox.Triple]) -> list[ox.Triple]:
+    """Name the things a document points to, as the data names them (for readers of RDF)."""
+    described = {t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)}
+    extra = []
+    for t in triples:
+        target = t.object
+        if not isinstance(target, ox.NamedNode) or target.value in described:
+            continue
+        linked = generation.index.get(target.value)
+        if linked is None:
+            continue
+        described.add(target.value)
+        for predicate in LABEL_PREDICATES:
+            values = linked.labels.get(predicate)
+            if values:
+                for value in values:
+                    extra.append(ox.Triple(target, ox.NamedNode(predicate), ox.Literal(value)))
+                break
+    return extra
