@@ -34,7 +34,7 @@ from consortia_kg.query.endpoint import Credentials, EndpointError, RemoteEndpoi
 from consortia_kg.query.named import NamedQuery, find_query, list_queries, parse_param_assignments
 from consortia_kg.query.push import GraphStore, push_graph
 from consortia_kg.query.store import GraphResult, SelectResult
-from oxigraph_server import OxigraphServer, find_oxigraph, free_port
+from helpers.oxigraph_server import OxigraphServer, find_oxigraph, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from regen_golden import GOLDEN, GOLDEN_DUMPS, golden_dumps, golden_report
+from helpers.golden import GOLDEN, GOLDEN_DUMPS, golden_dumps, golden_report
 
 HINT = "if the change is intended, run `python tests/regen_golden.py` and review the diff"
 

@@ -16,7 +16,7 @@ from consortia_kg.pipeline import load_and_build
 from consortia_kg.query.endpoint import RemoteEndpoint, find_credentials
 from consortia_kg.query.push import guess_graph_store, local_graphs, remote_counts
 from consortia_kg.query.store import SelectResult
-from oxigraph_server import OxigraphServer, find_oxigraph, free_port
+from helpers.oxigraph_server import OxigraphServer, find_oxigraph, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from browser import headless_chromium, missing_chromium
 from consortia_kg.serve.server import BackgroundServer
+from helpers.browser import headless_chromium, missing_chromium
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
