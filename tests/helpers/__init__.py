@@ -7,5 +7,7 @@ plain values (paths, parametrize tables) from here because pytest reads those at
 - ``cases``: the invalid-fixture cases of ``tests/fixtures/invalid/`` and how to apply one;
 - ``golden``: the golden dumps and reports (``tests/regen_golden.py`` writes them);
 - ``oxigraph_server``: a real ``oxigraph serve`` process for endpoint and push tests;
-- ``browser``: headless Debian Chromium for the browser tests.
+- ``browser``: headless Debian Chromium for the browser tests;
+- ``deferred``: parametrize rows computed when the test runs, from the fixtures they name;
+- ``importgraph``: the package's imports read with ``ast``, for tests/test_architecture.py.
 """
