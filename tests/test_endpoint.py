@@ -34,7 +34,7 @@ from consortia_kg.query.endpoint import Credentials, EndpointError, RemoteEndpoi
 from consortia_kg.query.named import NamedQuery, find_query, list_queries, parse_param_assignments
 from consortia_kg.query.push import GraphStore, push_graph
 from consortia_kg.query.store import GraphResult, SelectResult
-from oxigraph_server import OxigraphServer, find_oxigraph, free_port
+from helpers.oxigraph_server import OxigraphServer, find_oxigraph, free_port, require_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -67,8 +67,8 @@ def terms(result: Any) -> list[tuple[tuple[str, str], ...]]:
 
 
 @pytest.fixture(scope="module")
-def embedded(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    return open_graph(DATA, store=tmp_path_factory.mktemp("embedded") / "store")
+def embedded(real_kg: Graph) -> Graph:
+    return real_kg
 
 
 def _push(query_url: str, store_url: str, credentials: Credentials | None = None) -> None:
@@ -85,11 +85,7 @@ def _push(query_url: str, store_url: str, credentials: Credentials | None = None
 
 @pytest.fixture(scope="module")
 def oxigraph() -> Iterator[OxigraphServer]:
-    if find_oxigraph() is None:
-        message = "`oxigraph` (PyPI package oxigraph, in the test extra) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_oxigraph()
     with OxigraphServer() as server:
         _push(server.query_url, server.store_url)
         yield server

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import sys
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from consortia_kg.reconcile import DUPLICATE_SCORE, likely_duplicate_pairs, normalise_name
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-
-from generate import (  # noqa: E402
+# bench/generate.py, on the tests' path (pyproject.toml)
+from generate import (
     DEFECTS,
     MAX_ORGANISATIONS,
     defect_count,
@@ -23,6 +18,8 @@ from generate import (  # noqa: E402
     organisation_name,
     plan_defects,
 )
+
+from consortia_kg.reconcile import DUPLICATE_SCORE, likely_duplicate_pairs, normalise_name
 
 
 def _digest(folder: Path) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,10 @@ from consortia_kg.importers.page import import_page, parse_page
 from consortia_kg.importers.plan import Workspace
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
+from helpers.deferred import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-PAGE = ROOT.parent / "shared" / "data" / "consortia-pedia-ga4gh.txt"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pages"
 
 #: Keys of data/consortia/ga4gh.yaml that come from the GA4GH registry dump, not from the page.
@@ -58,11 +59,11 @@ def _errors(data: Path) -> list[str]:
 # --- the real page -----------------------------------------------------------------------------
 
 
-def test_real_page_reproduces_the_facts_of_ga4gh_yaml(tmp_path: Path) -> None:
+def test_real_page_reproduces_the_facts_of_ga4gh_yaml(tmp_path: Path, ga4gh_page: Path) -> None:
     data = _data(tmp_path)
     hand = _read(data / "consortia" / "ga4gh.yaml")
     (data / "consortia" / "ga4gh.yaml").unlink()
-    result = _run("import", "page", str(PAGE), "--data", str(data), "--id", "ga4gh")
+    result = _run("import", "page", str(ga4gh_page), "--data", str(data), "--id", "ga4gh")
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [f"created {data / 'consortia' / 'ga4gh.yaml'}"]
     imported = _read(data / "consortia" / "ga4gh.yaml")
@@ -82,25 +83,25 @@ def test_real_page_reproduces_the_facts_of_ga4gh_yaml(tmp_path: Path) -> None:
 
 
 def test_importing_into_the_real_data_needs_force_keeps_other_sources_and_is_idempotent(
-    tmp_path: Path,
+    tmp_path: Path, ga4gh_page: Path
 ) -> None:
     data = _data(tmp_path)
     before = _snapshot(data)
     hand = _read(data / "consortia" / "ga4gh.yaml")
 
-    result = _run("import", "page", str(PAGE), "--data", str(data))
+    result = _run("import", "page", str(ga4gh_page), "--data", str(data))
     assert result.exit_code == 1
     assert f"would change: {data / 'consortia' / 'ga4gh.yaml'}" in result.stderr
     assert "nothing written" in result.stderr and "--force" in result.stderr
     assert _snapshot(data) == before
 
-    result = _run("import", "page", str(PAGE), "--data", str(data), "--dry-run")
+    result = _run("import", "page", str(ga4gh_page), "--data", str(data), "--dry-run")
     assert result.exit_code == 0
     assert result.stdout.startswith(f"--- {data / 'consortia' / 'ga4gh.yaml'}\n")
     assert '+  - "Sponsors & Partners: A full list of members can be found at"' in result.stdout
     assert _snapshot(data) == before
 
-    result = _run("import", "page", str(PAGE), "--data", str(data), "--force")
+    result = _run("import", "page", str(ga4gh_page), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output
     merged = _read(data / "consortia" / "ga4gh.yaml")
     assert {k: v for k, v in merged.items() if k != "notes"} == {
@@ -113,17 +114,19 @@ def test_importing_into_the_real_data_needs_force_keeps_other_sources_and_is_ide
     assert _errors(data) == []
 
     once = _snapshot(data)
-    result = _run("import", "page", str(PAGE), "--data", str(data))
+    result = _run("import", "page", str(ga4gh_page), "--data", str(data))
     assert result.exit_code == 0, result.output
     assert "0 new, 0 changed, 1 unchanged" in result.stderr
     assert _snapshot(data) == once
 
 
-def test_page_from_stdin_and_dry_run_of_a_new_record(tmp_path: Path) -> None:
+def test_page_from_stdin_and_dry_run_of_a_new_record(tmp_path: Path, ga4gh_page: Path) -> None:
     data = _data(tmp_path)
     (data / "consortia" / "ga4gh.yaml").unlink()
     before = _snapshot(data)
-    result = _run("import", "page", "-", "--data", str(data), "--dry-run", input=PAGE.read_bytes())
+    result = _run(
+        "import", "page", "-", "--data", str(data), "--dry-run", input=ga4gh_page.read_bytes()
+    )
     assert result.exit_code == 0, result.output
     assert (
         result.stdout.startswith(f"# {data / 'sources' / 'stdin.yaml'} (new)\n")
@@ -141,9 +144,9 @@ def _parse(path: Path) -> dict[str, Any]:
     return parse_page(decode_text(path.read_bytes(), str(path), "page"), str(path)).record
 
 
-def test_browser_noise_does_not_change_the_record() -> None:
+def test_browser_noise_does_not_change_the_record(ga4gh_page: Path) -> None:
     noisy = _parse(FIXTURES / "ga4gh-browser-noise.txt")
-    clean = _parse(PAGE)
+    clean = _parse(ga4gh_page)
     noisy["patient_engagement"] = noisy["patient_engagement"].replace("’", "'")
     assert noisy == clean
 
@@ -206,23 +209,25 @@ def test_missing_sections_are_warnings_not_failures(tmp_path: Path) -> None:
     assert _errors(data) == []
 
 
-def test_boilerplate_under_a_heading_is_left_out_and_the_section_is_kept() -> None:
+def test_boilerplate_under_a_heading_is_left_out_and_the_section_is_kept(
+    ga4gh_page_text: str,
+) -> None:
     # found by test_mutated_real_pages_never_crash_nor_lose_a_sentence: the catalogue's
     # "living resource" line right under "Patient Engagement", in one paragraph with the
     # section's text, made the importer drop the whole paragraph (the section's only text)
-    footer = next(line for line in _LINES if line.startswith(_BOILERPLATE[0]))
-    shape = REAL.replace("Patient Engagement\n\n", f"Patient Engagement\n{footer}\n", 1)
-    assert shape != REAL
+    footer = next(line for line in ga4gh_page_text.split("\n") if line.startswith(_BOILERPLATE[0]))
+    shape = ga4gh_page_text.replace("Patient Engagement\n\n", f"Patient Engagement\n{footer}\n", 1)
+    assert shape != ga4gh_page_text
     record = parse_page(shape, "page.txt").record
-    assert record == parse_page(REAL, "page.txt").record
+    assert record == parse_page(ga4gh_page_text, "page.txt").record
     assert record["patient_engagement"].startswith("Participant-centric consent is a core value")
     assert "Consortia-pedia" not in "\n".join(_strings(record))
 
 
 # --- bad input ----------------------------------------------------------------------------------
 
-REAL = PAGE.read_text(encoding="utf-8")
-BAD_PAGES: list[tuple[str, bytes, str]] = [
+#: A row whose content needs an outside file is a function of the fixtures it names.
+BAD_PAGES: list[tuple[str, bytes | Callable[..., bytes], str]] = [
     ("empty", b"", "{file}:1: the file is empty"),
     ("blank", b" \n\n \r\n", "{file}:1: the file is empty"),
     ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "{file}:3: this is a binary file"),
@@ -231,13 +236,13 @@ BAD_PAGES: list[tuple[str, bytes, str]] = [
      '{file}:1: this is not a Consortia-pedia catalogue page: it has no "At a Glance" block'),
     ("html", b"<!DOCTYPE html>\n<html><body>At a Glance</body></html>\n",
      "{file}:1: this looks like HTML or XML, not the text of a Consortia-pedia catalogue page"),
-    ("ror json line", (ROOT.parent / "shared/data/ror-records-v2.0.jsonl").read_bytes()[:2000],
+    ("ror json line", lambda ror_file: ror_file.read_bytes()[:2000],
      "{file}:1: this looks like JSON"),
     ("a yaml record", (DATA / "consortia" / "ga4gh.yaml").read_bytes(),
      "{file}:1: this looks like YAML"),
-    ("no title", REAL[REAL.index("At a Glance"):].encode(),
+    ("no title", lambda ga4gh_page_text: ga4gh_page_text[ga4gh_page_text.index("At a Glance"):].encode(),
      '{file}:1: the page has no title line before "At a Glance"'),
-    ("no status", REAL.replace("  • Status: Active Consortium\n", "").encode(),
+    ("no status", lambda ga4gh_page_text: ga4gh_page_text.replace("  • Status: Active Consortium\n", "").encode(),
      "{file}: At a Glance gives no Status, and a consortium record needs one"),
 ]  # fmt: skip
 
@@ -246,11 +251,15 @@ BAD_PAGES: list[tuple[str, bytes, str]] = [
     ("case", "content", "message"), BAD_PAGES, ids=[c for c, _, _ in BAD_PAGES]
 )
 def test_bad_input_exits_2_naming_file_and_line_and_writes_nothing(
-    tmp_path: Path, case: str, content: bytes, message: str
+    tmp_path: Path,
+    case: str,
+    content: bytes | Callable[..., bytes],
+    message: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     data = _data(tmp_path)
     page = tmp_path / "page.txt"
-    page.write_bytes(content)
+    page.write_bytes(resolve(content, request))
     before = _snapshot(data)
     result = _run("import", "page", str(page), "--data", str(data))
     assert result.exit_code == 2, result.output
@@ -259,21 +268,23 @@ def test_bad_input_exits_2_naming_file_and_line_and_writes_nothing(
     assert _snapshot(data) == before
 
 
-def test_no_status_can_be_given_on_the_command_line(tmp_path: Path) -> None:
+def test_no_status_can_be_given_on_the_command_line(tmp_path: Path, ga4gh_page_text: str) -> None:
     data = _data(tmp_path)
     page = tmp_path / "page.txt"
-    page.write_text(REAL.replace("  • Status: Active Consortium\n", ""), encoding="utf-8")
+    page.write_text(
+        ga4gh_page_text.replace("  • Status: Active Consortium\n", ""), encoding="utf-8"
+    )
     result = _run("import", "page", str(page), "--data", str(data), "--status", "inactive",
                   "--id", "new-one")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert _read(data / "consortia" / "new-one.yaml")["status"] == "inactive"
 
 
-def test_a_missing_file_and_a_bad_id_exit_2(tmp_path: Path) -> None:
+def test_a_missing_file_and_a_bad_id_exit_2(tmp_path: Path, ga4gh_page: Path) -> None:
     result = _run("import", "page", str(tmp_path / "nope.txt"), "--data", str(DATA))
     assert result.exit_code == 2
     assert f"error: {tmp_path / 'nope.txt'}: not there, not a file" in result.stderr
-    result = _run("import", "page", str(PAGE), "--data", str(DATA), "--id", "Not A Slug")
+    result = _run("import", "page", str(ga4gh_page), "--data", str(DATA), "--id", "Not A Slug")
     assert result.exit_code == 2
     assert 'error: --id "Not A Slug" is not a slug' in result.stderr
 
@@ -320,7 +331,6 @@ def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
         import_page(Workspace(Path(folder)), raw, "page.txt", None, status="active")
 
 
-_LINES = REAL.split("\n")
 _BOILERPLATE = (
     "The Consortia-pedia Catalogue is a living resource",
     "All the information contained",
@@ -328,8 +338,8 @@ _BOILERPLATE = (
 
 
 @st.composite
-def mutated_pages(draw: st.DrawFn) -> str:
-    lines = list(_LINES)
+def mutated_pages(draw: st.DrawFn, page_lines: list[str]) -> str:
+    lines = list(page_lines)
     for _ in range(draw(st.integers(1, 6))):
         if not lines:
             break
@@ -379,8 +389,11 @@ def _kept(line: str, out: str) -> bool:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(mutated_pages())
-def test_mutated_real_pages_never_crash_nor_lose_a_sentence(text: str) -> None:
+@given(st.data())
+def test_mutated_real_pages_never_crash_nor_lose_a_sentence(
+    ga4gh_page_text: str, data: st.DataObject
+) -> None:
+    text = data.draw(mutated_pages(ga4gh_page_text.split("\n")), label="text")
     result = _import(text)
     if result is None:
         return
@@ -457,12 +470,12 @@ def test_generated_pages_keep_every_paragraph_and_every_unknown_section(
     [([], False), (["--yes"], True)],
 )
 def test_a_name_below_the_link_threshold_is_asked_or_with_yes_linked(
-    tmp_path: Path, options: list[str], linked: bool
+    tmp_path: Path, options: list[str], linked: bool, ga4gh_page_text: str
 ) -> None:
     data = _data(tmp_path)
     page = tmp_path / "page.txt"
     page.write_text(
-        REAL.replace(
+        ga4gh_page_text.replace(
             "Initiating Organization: 70 Participating Organizations",
             "Initiating Organization: Center for Genome Regulation",
         ),

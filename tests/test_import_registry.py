@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,10 @@ from consortia_kg.errors import Severity
 from consortia_kg.importers.ga4gh_registry import COLUMNS
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
+from helpers.deferred import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-DUMP = ROOT.parent / "shared" / "data" / "ga4gh-registry-prd-dataset.sql"
-SQL = DUMP.read_text(encoding="utf-8")
 
 
 def _data(tmp_path: Path) -> Path:
@@ -63,11 +63,11 @@ def _without_details(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def test_the_dump_reproduces_the_organisation_records(tmp_path: Path) -> None:
+def test_the_dump_reproduces_the_organisation_records(tmp_path: Path, registry_dump: Path) -> None:
     data = _data(tmp_path)
     hand = {p.stem: _read(p, "organisation") for p in (data / "organisations").glob("*.yaml")}
     shutil.rmtree(data / "organisations")
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--force")
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output
     made = {p.stem: _read(p, "organisation") for p in (data / "organisations").glob("*.yaml")}
     assert sorted(made) == sorted(hand)
@@ -119,22 +119,24 @@ def _changed_old_lines(diff: str) -> list[int]:
     return changed
 
 
-def test_the_dump_into_the_real_data_changes_no_standard_and_no_comment(tmp_path: Path) -> None:
+def test_the_dump_into_the_real_data_changes_no_standard_and_no_comment(
+    tmp_path: Path, registry_dump: Path
+) -> None:
     data = _data(tmp_path)
     path = data / "consortia" / "ga4gh.yaml"
     hand_text = path.read_text(encoding="utf-8")
     hand = _read(path, "consortium")
     before = _snapshot(data)
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data))
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data))
     assert result.exit_code == 1  # existing records would change (new keys): --force needed
     assert _snapshot(data) == before
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--dry-run")
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data), "--dry-run")
     assert result.exit_code == 0
     changed = _changed_old_lines(result.stdout[result.stdout.index(f"--- {path}\n") :])
     lines = hand_text.splitlines()
     standards = (lines.index("standards:") + 1, lines.index("implementations:") + 1)
     assert changed and not [n for n in changed if standards[0] <= n < standards[1]]
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--force")
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output
     merged = _read(path, "consortium")
     assert merged["standards"] == hand["standards"]  # what the record says is what the dump says
@@ -148,19 +150,21 @@ def test_the_dump_into_the_real_data_changes_no_standard_and_no_comment(tmp_path
     assert not (data / "sources" / "ga4gh-registry-prd-dataset.yaml").exists()  # reused by sha256
     assert _errors(data) == []
     once = _snapshot(data)
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data))
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data))
     assert result.exit_code == 0, result.output
     assert "0 new, 0 changed, 16 unchanged" in result.stderr
     assert _snapshot(data) == once
 
 
-def test_ga4gh_yaml_describes_every_standard_of_the_dump_as_sqlite_reads_it() -> None:
+def test_ga4gh_yaml_describes_every_standard_of_the_dump_as_sqlite_reads_it(
+    registry_sql: str,
+) -> None:
     # an independent reading of the dump: SQLite runs its INSERT statements
     db = sqlite3.connect(":memory:")
     db.execute("ATTACH ':memory:' AS ga4gh_schema")
     for table, columns in COLUMNS.items():
         db.execute(f"CREATE TABLE ga4gh_schema.{table} ({', '.join(columns)})")
-    db.executescript(SQL)
+    db.executescript(registry_sql)
     record = _read(DATA / "consortia" / "ga4gh.yaml", "consortium")
     groups = {g["registry_id"]: g["id"] for g in record["working_groups"]}
     words = {"FileFormat": "file-format", "API": "api", "Schema": "schema", "Policy": "policy"}
@@ -191,10 +195,10 @@ def test_ga4gh_yaml_describes_every_standard_of_the_dump_as_sqlite_reads_it() ->
     assert record["standards"] == expected
 
 
-def test_an_empty_data_folder_gets_the_consortium_too(tmp_path: Path) -> None:
+def test_an_empty_data_folder_gets_the_consortium_too(tmp_path: Path, registry_dump: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data))
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data))
     assert result.exit_code == 0, result.output
     ga4gh = _read(data / "consortia" / "ga4gh.yaml", "consortium")
     assert (ga4gh["acronym"], ga4gh["homepage"], ga4gh["status"]) == (
@@ -218,7 +222,7 @@ def test_an_empty_data_folder_gets_the_consortium_too(tmp_path: Path) -> None:
     assert [p.message for p in problems] == ["the consortium has no description"]
 
 
-def test_work_streams_keep_the_slugs_of_the_record(tmp_path: Path) -> None:
+def test_work_streams_keep_the_slugs_of_the_record(tmp_path: Path, registry_dump: Path) -> None:
     data = _data(tmp_path)
     path = data / "consortia" / "ga4gh.yaml"
     # a curator named the Cloud work stream's group "cloud-ws": its standards follow
@@ -229,7 +233,7 @@ def test_work_streams_keep_the_slugs_of_the_record(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     before = _read(path, "consortium")
-    result = _run("import", "ga4gh-registry", str(DUMP), "--data", str(data), "--force")
+    result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output
     after = _read(path, "consortium")
     assert [g["id"] for g in after["working_groups"]] == [g["id"] for g in before["working_groups"]]
@@ -240,16 +244,17 @@ def test_work_streams_keep_the_slugs_of_the_record(tmp_path: Path) -> None:
     assert _errors(data) == []
 
 
-BAD: list[tuple[str, str, str]] = [
+#: A row whose content needs an outside file is a function of the fixtures it names.
+BAD: list[tuple[str, str | Callable[..., str], str]] = [
     ("empty", "", "{file}:1: the file is empty"),
     ("arbitrary text", "hello there\n", "{file}:1: not an INSERT statement: 'hello there'"),
     ("a page", "Global Alliance\n\nAt a Glance\n", "{file}:1: not an INSERT statement"),
     ("json", '{"id": "x"}\n', "{file}:1: this looks like JSON, not a SQL dump"),
-    ("truncated", SQL[: SQL.index("'https://www.ebi.ac.uk/')")],
+    ("truncated", lambda registry_sql: registry_sql[: registry_sql.index("'https://www.ebi.ac.uk/')")],
      "{file}:6: the INSERT statement is cut short"),
-    ("truncated in a value", SQL[: SQL.index("'https://www.ebi.ac.uk/')") + 9],
+    ("truncated in a value", lambda registry_sql: registry_sql[: registry_sql.index("'https://www.ebi.ac.uk/')") + 9],
      "{file}:6: a quoted value is never closed (the file is cut?)"),
-    ("cut after values", SQL[: SQL.index(");", SQL.index("uk.ac.ebi"))],
+    ("cut after values", lambda registry_sql: registry_sql[: registry_sql.index(");", registry_sql.index("uk.ac.ebi"))],
      "{file}:6: the INSERT statement is cut short"),
     ("unknown table", "INSERT INTO ga4gh_schema.person VALUES ('a');\n",
      "{file}:1: table 'person' is not one of the registry's tables"),
@@ -262,11 +267,15 @@ BAD: list[tuple[str, str, str]] = [
 
 @pytest.mark.parametrize(("case", "content", "message"), BAD, ids=[c for c, _, _ in BAD])
 def test_bad_input_exits_2_naming_file_and_line_and_writes_nothing(
-    tmp_path: Path, case: str, content: str, message: str
+    tmp_path: Path,
+    case: str,
+    content: str | Callable[..., str],
+    message: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     data = _data(tmp_path)
     bad = tmp_path / "bad.sql"
-    bad.write_text(content, encoding="utf-8")
+    bad.write_text(resolve(content, request), encoding="utf-8")
     before = _snapshot(data)
     result = _run("import", "ga4gh-registry", str(bad), "--data", str(data))
     assert result.exit_code == 2, result.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,10 @@ from consortia_kg.cli.main import main
 from consortia_kg.errors import Severity
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
+from helpers.deferred import resolve
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
-ROR_FILE = ROOT.parent / "shared" / "data" / "ror-records-v2.0.jsonl"
-LINES = ROR_FILE.read_text(encoding="utf-8").splitlines()
 
 
 def _data(tmp_path: Path) -> Path:
@@ -41,9 +41,11 @@ def _org(data: Path, slug: str) -> dict[str, Any]:
 
 
 @pytest.mark.slow  # SHACL validation of ~500 records
-def test_all_477_records_import_validate_and_reimport_changes_nothing(tmp_path: Path) -> None:
+def test_all_477_records_import_validate_and_reimport_changes_nothing(
+    tmp_path: Path, ror_file: Path
+) -> None:
     data = _data(tmp_path)
-    result = _run("import", "ror", str(ROR_FILE), "--data", str(data), "--force", "-q")
+    result = _run("import", "ror", str(ror_file), "--data", str(data), "--force", "-q")
     assert result.exit_code == 0, result.output
     assert result.stderr.splitlines()[0] == (
         'note: linked "European Bioinformatics Institute" to organisation uk-ac-ebi '
@@ -56,17 +58,17 @@ def test_all_477_records_import_validate_and_reimport_changes_nothing(tmp_path: 
     assert errors == []
     assert len(run.records) == 18 + 477  # 476 organisations and the ROR source
     once = _snapshot(data)
-    result = _run("import", "ror", str(ROR_FILE), "--data", str(data), "-q")
+    result = _run("import", "ror", str(ror_file), "--data", str(data), "-q")
     assert result.exit_code == 0, result.output
     assert "0 new, 0 changed, 477 unchanged" in result.stderr  # the source is reused, unplanned
     assert result.stdout == ""
     assert _snapshot(data) == once
 
 
-def test_a_record_maps_onto_the_record_keys(tmp_path: Path) -> None:
+def test_a_record_maps_onto_the_record_keys(tmp_path: Path, ror_file: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    result = _run("import", "ror", str(ROR_FILE), "--data", str(data), "-q")
+    result = _run("import", "ror", str(ror_file), "--data", str(data), "-q")
     assert result.exit_code == 0, result.output
     assert _org(data, "0002pcv65") == {
         "id": "0002pcv65",
@@ -130,11 +132,13 @@ def test_a_record_maps_onto_the_record_keys(tmp_path: Path) -> None:
     assert "notes" not in bef
 
 
-def test_every_name_domain_and_wikidata_id_of_every_record_is_kept(tmp_path: Path) -> None:
+def test_every_name_domain_and_wikidata_id_of_every_record_is_kept(
+    tmp_path: Path, ror_file: Path, ror_lines: list[str]
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    assert _run("import", "ror", str(ROR_FILE), "--data", str(data), "-q").exit_code == 0
-    for line in LINES:
+    assert _run("import", "ror", str(ror_file), "--data", str(data), "-q").exit_code == 0
+    for line in ror_lines:
         ror = json.loads(line)
         record = _org(data, ror["id"].rsplit("/", 1)[1])
         assert record["labels"] == [  # values trimmed, as every record value is
@@ -159,10 +163,12 @@ def test_every_name_domain_and_wikidata_id_of_every_record_is_kept(tmp_path: Pat
     ]  # fmt: skip
 
 
-def test_two_organisations_with_one_name_keep_rors_name_and_validate(tmp_path: Path) -> None:
+def test_two_organisations_with_one_name_keep_rors_name_and_validate(
+    tmp_path: Path, ror_lines: list[str]
+) -> None:
     data = _data(tmp_path)
     sample = tmp_path / "hospitals.jsonl"
-    same_name = [line for line in LINES if '"Hospital San Agust' in line]
+    same_name = [line for line in ror_lines if '"Hospital San Agust' in line]
     sample.write_text("\n".join(same_name) + "\n", encoding="utf-8")
     result = _run("import", "ror", str(sample), "--data", str(data), "-q")
     assert result.exit_code == 0, result.output
@@ -173,11 +179,13 @@ def test_two_organisations_with_one_name_keep_rors_name_and_validate(tmp_path: P
     assert problems == []  # different ROR ids: two organisations, neither an error nor a warning
 
 
-def test_a_reimport_removes_the_notes_earlier_versions_wrote(tmp_path: Path) -> None:
+def test_a_reimport_removes_the_notes_earlier_versions_wrote(
+    tmp_path: Path, ror_lines: list[str]
+) -> None:
     data = tmp_path / "data"
     data.mkdir()
     sample = tmp_path / "sample.jsonl"
-    sample.write_text(LINES[0] + "\n", encoding="utf-8")
+    sample.write_text(ror_lines[0] + "\n", encoding="utf-8")
     assert _run("import", "ror", str(sample), "--data", str(data), "-q").exit_code == 0
     path = data / "organisations" / "0001j6c19.yaml"
     imported = path.read_text(encoding="utf-8")
@@ -194,9 +202,9 @@ def test_a_reimport_removes_the_notes_earlier_versions_wrote(tmp_path: Path) -> 
     assert path.read_text(encoding="utf-8") == imported + 'notes: ["A curator\'s note."]\n'
 
 
-def test_progress_bar_on_stderr_and_q_silences_it(tmp_path: Path) -> None:
+def test_progress_bar_on_stderr_and_q_silences_it(tmp_path: Path, ror_lines: list[str]) -> None:
     sample = tmp_path / "sample.jsonl"
-    sample.write_text("\n".join(LINES[:3]) + "\n", encoding="utf-8")
+    sample.write_text("\n".join(ror_lines[:3]) + "\n", encoding="utf-8")
     data = tmp_path / "data"
     data.mkdir()
     result = _run("import", "ror", str(sample), "--data", str(data), "--dry-run")
@@ -213,8 +221,8 @@ def test_progress_bar_on_stderr_and_q_silences_it(tmp_path: Path) -> None:
     ]  # fmt: skip
 
 
-def test_a_json_array_and_a_folder_of_json_files(tmp_path: Path) -> None:
-    records = [json.loads(line) for line in LINES[:2]]
+def test_a_json_array_and_a_folder_of_json_files(tmp_path: Path, ror_lines: list[str]) -> None:
+    records = [json.loads(line) for line in ror_lines[:2]]
     array = tmp_path / "two.json"
     array.write_text(json.dumps(records, indent=2), encoding="utf-8")
     folder = tmp_path / "v2.0"
@@ -236,34 +244,39 @@ def _break(record: dict[str, Any], key: str) -> str:
     return json.dumps(record)
 
 
-BAD: list[tuple[str, bytes, str]] = [
+#: A row whose content needs an outside file is a function of the fixtures it names.
+BAD: list[tuple[str, bytes | Callable[..., bytes], str]] = [
     ("empty", b"", "{file}:1: the file is empty"),
     ("binary", b"{\x00\x01", "{file}:1: this is a binary file"),
-    ("truncated line", ("\n".join(LINES[:3]) + "\n" + LINES[3][:200] + "\n").encode(),
+    ("truncated line", lambda ror_lines: ("\n".join(ror_lines[:3]) + "\n" + ror_lines[3][:200] + "\n").encode(),
      "{file}:4: line 4 is not complete JSON (cut short?): Unterminated string"),
     ("arbitrary text", b"just some words\n", "{file}:1: line 1 is not JSON: Expecting value"),
     ("bad json", b'{"id": nope}\n', "{file}:1: line 1 is not JSON: Expecting value, column 8"),
-    ("another format", (ROOT.parent / "shared/data/consortia-pedia-ga4gh.txt").read_bytes(),
+    ("another format", lambda ga4gh_page: ga4gh_page.read_bytes(),
      "{file}:1: line 1 is not JSON"),
     ("not an object", b"[1, 2]\n", "{file}:1: not a ROR record: a JSON list, not an object"),
-    ("missing names", (LINES[0] + "\n" + _break(json.loads(LINES[1]), "names") + "\n").encode(),
+    ("missing names", lambda ror_lines: (ror_lines[0] + "\n" + _break(json.loads(ror_lines[1]), "names") + "\n").encode(),
      "{file}:2: ROR record https://ror.org/0002pcv65: `names` is missing"),
-    ("missing status", (_break(json.loads(LINES[0]), "status") + "\n").encode(),
+    ("missing status", lambda ror_lines: (_break(json.loads(ror_lines[0]), "status") + "\n").encode(),
      "{file}:1: ROR record https://ror.org/0001j6c19: `status` is missing"),
-    ("bad id", LINES[0].replace("https://ror.org/0001j6c19", "0001j6c19").encode(),
+    ("bad id", lambda ror_lines: ror_lines[0].replace("https://ror.org/0001j6c19", "0001j6c19").encode(),
      "{file}:1: ROR record 0001j6c19: `id` '0001j6c19' is not a ROR id"),
-    ("twice", (LINES[0] + "\n" + LINES[0] + "\n").encode(),
+    ("twice", lambda ror_lines: (ror_lines[0] + "\n" + ror_lines[0] + "\n").encode(),
      "{file}:2: ROR record https://ror.org/0001j6c19 appears twice (first at {file}:1)"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(("case", "content", "message"), BAD, ids=[c for c, _, _ in BAD])
 def test_bad_input_exits_2_naming_file_and_line_and_writes_nothing(
-    tmp_path: Path, case: str, content: bytes, message: str
+    tmp_path: Path,
+    case: str,
+    content: bytes | Callable[..., bytes],
+    message: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     data = _data(tmp_path)
     bad = tmp_path / "bad.jsonl"
-    bad.write_bytes(content)
+    bad.write_bytes(resolve(content, request))
     before = _snapshot(data)
     result = _run("import", "ror", str(bad), "--data", str(data))
     assert result.exit_code == 2, result.output

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, SDO, TIME, VOID
 
-from consortia_kg.build.graph import build_graph
+from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.paths import ontology_file
-from consortia_kg.records.model import load_records
-from consortia_kg.vocab import CKG, DEFAULT_BASE_IRI
+from consortia_kg.vocab import CKG
 
 REUSED = [ORG, SDO, DCTERMS, PROV, SKOS, TIME, DCAT, VOID, FOAF]
 CORE = {str(RDF.type), str(RDFS.label), str(RDFS.seeAlso)}
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +19,7 @@ def ontology() -> Graph:
     return Graph().parse(ontology_file())
 
 
-def _used_terms(data: Path) -> set[str]:
-    built = build_graph(load_records(data), DEFAULT_BASE_IRI)
+def _used_terms(built: BuiltGraph) -> set[str]:
     terms = set()
     for quad in built.quads:
         terms.add(quad.predicate.value)
@@ -33,10 +28,12 @@ def _used_terms(data: Path) -> set[str]:
     return terms
 
 
-@pytest.mark.parametrize("data", [ROOT / "data", ROOT / "tests" / "fixtures" / "valid"])
-def test_every_term_used_is_declared(ontology: Graph, data: Path) -> None:
+@pytest.mark.parametrize("graph", ["real_graph", "valid_graph"])
+def test_every_term_used_is_declared(
+    ontology: Graph, graph: str, request: pytest.FixtureRequest
+) -> None:
     undeclared = []
-    for term in sorted(_used_terms(data)):
+    for term in sorted(_used_terms(request.getfixturevalue(graph))):
         if term in CORE:
             continue
         if term.startswith(CKG):
@@ -49,9 +46,10 @@ def test_every_term_used_is_declared(ontology: Graph, data: Path) -> None:
     assert undeclared == []
 
 
-def test_every_concept_the_build_points_at_is_declared(ontology: Graph) -> None:
-    built = build_graph(load_records(ROOT / "tests" / "fixtures" / "valid"), DEFAULT_BASE_IRI)
-    for quad in built.quads:
+def test_every_concept_the_build_points_at_is_declared(
+    ontology: Graph, valid_graph: BuiltGraph
+) -> None:
+    for quad in valid_graph.quads:
         obj = quad.object
         if isinstance(obj, type(quad.predicate)) and obj.value.startswith(CKG):
             assert (URIRef(obj.value), RDF.type, None) in ontology, obj.value

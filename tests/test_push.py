@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,21 +14,12 @@ from consortia_kg.pipeline import load_and_build
 from consortia_kg.query.endpoint import RemoteEndpoint, find_credentials
 from consortia_kg.query.push import guess_graph_store, local_graphs, remote_counts
 from consortia_kg.query.store import SelectResult
-from oxigraph_server import OxigraphServer, find_oxigraph, free_port
+from helpers.oxigraph_server import OxigraphServer, free_port, require_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 BASE = "https://w3id.org/consortia-kg/"
 GRAPH = BASE + "graph/"
-
-
-def require_oxigraph() -> None:
-    """Skip without the server binary, except in CI, where its absence is a failure."""
-    if find_oxigraph() is None:
-        message = "`oxigraph` (PyPI package oxigraph, in the test extra) is not installed"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture
@@ -41,10 +30,8 @@ def server() -> Iterator[OxigraphServer]:
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
+def data(data_copy: Path) -> Path:
+    return data_copy
 
 
 @pytest.fixture

@@ -78,8 +78,8 @@ ORGANISATIONS = IMPLEMENTERS | {"Gen3"}
 
 
 @pytest.fixture(scope="module")
-def kg(tmp_path_factory: pytest.TempPathFactory) -> Graph:
-    return open_graph(DATA, store=tmp_path_factory.mktemp("store") / "store")
+def kg(real_kg: Graph) -> Graph:
+    return real_kg
 
 
 def values(rows: Rows) -> list[dict[str, str]]:

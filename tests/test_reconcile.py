@@ -243,10 +243,11 @@ def _typo(text: str, n: int) -> str:
     return " ".join([*words[:at], word, *words[at + 1 :]])
 
 
-def test_blocking_finds_every_pair_all_pairs_scoring_finds_in_ror_names() -> None:
+def test_blocking_finds_every_pair_all_pairs_scoring_finds_in_ror_names(
+    ror_lines: list[str],
+) -> None:
     # every name of the 477 ROR records (labels too), and a slip in every fifth one
-    ror = ROOT.parent / "shared" / "data" / "ror-records-v2.0.jsonl"
-    names = sorted({n["value"].strip() for line in ror.read_text().splitlines()
+    names = sorted({n["value"].strip() for line in ror_lines
                     for n in json.loads(line)["names"]})  # fmt: skip
     names += [_typo(name, n) for n, name in enumerate(names) if n % 5 == 0]
     records: dict[str, dict[str, object]] = {f"o{n:05d}": {"name": v} for n, v in enumerate(names)}

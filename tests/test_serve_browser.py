@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from browser import headless_chromium, missing_chromium
 from consortia_kg.serve.server import BackgroundServer
+from helpers.browser import headless_chromium, missing_chromium
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
@@ -20,10 +20,8 @@ pytestmark = pytest.mark.skipif(missing_chromium() is not None, reason=str(missi
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundServer]:
-    work = tmp_path_factory.mktemp("browser")
-    with BackgroundServer.for_data(DATA, work, workers=2, reload_interval=0) as running:
-        yield running
+def server(real_server: BackgroundServer) -> BackgroundServer:
+    return real_server
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,15 @@ import yaml
 from consortia_kg.errors import Problem
 from consortia_kg.pipeline import validate_data
 from consortia_kg.validate.session import ValidationSession
-from test_shapes import CASES, FIXTURES, _apply
+from helpers.cases import CASE_IDS, CASES, apply_case
+from helpers.paths import FIXTURES
 
 
 def _for_files(problems: list[Problem], files: set[str]) -> list[tuple[str, int, str, str]]:
     return sorted((p.file, p.line, p.key, p.message) for p in problems if p.file in files)
 
 
-@pytest.mark.parametrize("case_path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+@pytest.mark.parametrize("case_path", CASES, ids=CASE_IDS)
 def test_revalidating_the_edited_files_matches_full_validation(
     case_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -30,7 +31,7 @@ def test_revalidating_the_edited_files_matches_full_validation(
     case = yaml.safe_load(case_path.read_text())
     if case.get("remove") or case.get("add"):
         pytest.skip("adding or removing records changes other records' findings: full validation")
-    _apply(case, data)
+    apply_case(case, data)
     edited = sorted(Path("data") / name for name in case.get("edit", {}))
     found: list[Problem] = []
     for path in edited:

@@ -16,9 +16,8 @@ from click.testing import Result
 
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.validate.engine import load_shapes, validate_graph
-
-FIXTURES = Path(__file__).parent / "fixtures"
-CASES = sorted((FIXTURES / "invalid").glob("*/*.yaml"))
+from helpers.cases import CASE_IDS, CASES, apply_case
+from helpers.paths import FIXTURES
 
 
 def _headlines(output: str) -> list[str]:
@@ -30,20 +29,6 @@ def _headlines(output: str) -> list[str]:
     ]
 
 
-def _apply(case: dict, data: Path) -> None:
-    for name, edits in (case.get("edit") or {}).items():
-        path = data / name
-        text = path.read_text()
-        for old, new in edits:
-            assert old in text, f"the case edits text that is not in {name}: {old!r}"
-            text = text.replace(old, new, 1)
-        path.write_text(text)
-    for name, content in (case.get("add") or {}).items():
-        (data / name).write_text(content)
-    for name in case.get("remove") or []:
-        (data / name).unlink()
-
-
 def test_valid_fixture_has_no_finding(
     valid_copy: Path, cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -53,7 +38,7 @@ def test_valid_fixture_has_no_finding(
     assert result.stdout == "no problems in 5 records\n"
 
 
-@pytest.mark.parametrize("case_path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+@pytest.mark.parametrize("case_path", CASES, ids=CASE_IDS)
 def test_invalid_case(
     case_path: Path,
     tmp_path: Path,
@@ -63,7 +48,7 @@ def test_invalid_case(
     case = yaml.safe_load(case_path.read_text())
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "valid", data)
-    _apply(case, data)
+    apply_case(case, data)
     monkeypatch.chdir(tmp_path)
     result = cli("validate", "--data", "data", "-q")
     expected = sorted("data/" + line for line in case["expect"])

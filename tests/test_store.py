@@ -29,10 +29,8 @@ GKS = "Genomic Knowledge Standards"
 
 
 @pytest.fixture
-def data(tmp_path: Path) -> Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
+def data(data_copy: Path) -> Path:
+    return data_copy
 
 
 def _count(store: EmbeddedStore, where: str = "{ ?s ?p ?o }") -> int:

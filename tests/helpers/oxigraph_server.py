@@ -20,7 +20,9 @@ import urllib.request
 from pathlib import Path
 from types import TracebackType
 
-__all__ = ["OxigraphServer", "find_oxigraph", "free_port"]
+import pytest
+
+__all__ = ["OxigraphServer", "find_oxigraph", "free_port", "require_oxigraph"]
 
 
 def find_oxigraph() -> str | None:
@@ -29,6 +31,15 @@ def find_oxigraph() -> str | None:
     if beside.is_file():
         return str(beside)
     return shutil.which("oxigraph")
+
+
+def require_oxigraph() -> None:
+    """Skip without the server binary, except in CI, where its absence is a failure."""
+    if find_oxigraph() is None:
+        message = "`oxigraph` (PyPI package oxigraph, in the test extra) is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
 
 
 def free_port() -> int:
