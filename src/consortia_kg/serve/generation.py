@@ -7,6 +7,10 @@ an index of the IRIs it mints. The server watches the store's ``meta.json``; whe
 (workers started, index built) and then made current in one assignment. Each request takes the
 current generation once and uses it to the end, so every answer comes from one version of the
 data; the old generation is closed once its last request is done. No request waits for a swap.
+
+The server never writes dumps: a generation's dumps are hard links to the ones the pipeline
+wrote beside the store (which it puts in place only after them), checked against the store's
+version; a store without dumps of its version is not swapped in.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from consortia_kg.vocab import DCTERMS, RDF, mint
 
 from .config import ServeConfig
 from .index import NAME_PREDICATES, EntityIndex
-from .worker import DumpJob, QueryJob, WorkerPool
+from .worker import QueryJob, WorkerPool
 
 __all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher"]
 
@@ -260,10 +264,7 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     )
     try:
         await pool.start()
-        matched = await asyncio.to_thread(snapshot_dumps, config.dumps_dir, folder / "dumps", meta)
-        if not matched:
-            log(f"serve: the dumps in {config.dumps_dir} are not of this version; writing them")
-            await _write_dumps(pool, meta, folder / "dumps")
+        await _snapshot_matching_dumps(config.dumps_dir, folder / "dumps", meta)
         void = list(
             ox.parse((folder / "dumps" / "void.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
         )
@@ -279,24 +280,30 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     return Generation(number, meta, folder, pool, index, dumps, void, built_at)
 
 
-async def _write_dumps(pool: WorkerPool, meta: StoreMeta, target: Path) -> None:
-    """Write the dumps of the store itself (when the ones beside it are of another version)."""
-    from consortia_kg.build.graph import BuiltGraph
-    from consortia_kg.export.dumps import dump_files
+def _snapshot_afresh(source: Path, target: Path, meta: StoreMeta) -> bool:
+    shutil.rmtree(target, ignore_errors=True)  # a failed try leaves links a new one cannot make
+    return snapshot_dumps(source, target, meta)
 
-    reply = await pool.run(DumpJob(), None)
-    if reply.status != 200:
-        raise RuntimeError(f"cannot read the store to write its dumps: {reply.message}")
 
-    def write() -> None:
-        quads = list(ox.parse(reply.body, format=ox.RdfFormat.N_QUADS))
-        files = dump_files(BuiltGraph(base=meta.base, quads=quads, version=meta.version))
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        for name, content in files.items():
-            (target / name).write_bytes(content)
+async def _snapshot_matching_dumps(
+    source: Path, target: Path, meta: StoreMeta, wait_seconds: float = 10.0
+) -> None:
+    """Link the dumps of ``meta``'s version into ``target``; raise when none appear in time.
 
-    await asyncio.to_thread(write)
+    The pipeline puts a store in place only after its dumps, so they are normally there at
+    once; the wait covers a build that replaces both while the snapshot is taken. The server
+    never writes dumps: stale ones mean the store was filled without them (``query``), and
+    ``consortia-kg build`` writes them.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while not await asyncio.to_thread(_snapshot_afresh, source, target, meta):
+        if loop.time() > deadline:
+            raise InputError(
+                f"the dumps in {source} are not of the store's version {meta.version[:12]}",
+                hint=f"run consortia-kg build -o {source} (or serve, which brings both up to date)",
+            )
+        await asyncio.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
@@ -329,6 +336,7 @@ class Publisher:
         self._watcher: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._refused_base: str | None = None
+        self._last_failure: str | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -413,7 +421,13 @@ class Publisher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                self.log(f"serve: could not swap in the rebuilt store (still serving): {exc}")
+                # said once per cause: the watcher tries again at every interval
+                message = f"serve: could not swap in the rebuilt store (still serving): {exc}"
+                if message != self._last_failure:
+                    self.log(message)
+                    self._last_failure = message
+            else:
+                self._last_failure = None
 
     async def close(self) -> None:
         """Stop watching, and close every generation."""
