@@ -268,6 +268,8 @@ def push(
 
     Read more: docs/queries.md (pushing to Oxigraph, Fuseki, Virtuoso, GraphDB, Neptune).
     """
+    # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
+    # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.pipeline import check_buildable, load_and_build
     from consortia_kg.query.endpoint import RemoteEndpoint, check_url, find_credentials
     from consortia_kg.query.push import GraphStore, guess_graph_store, mismatch_error, push_graph
