@@ -251,12 +251,27 @@ def build_outputs(
     Either may be None (not written). ``jobs`` processes read and build the records (0: one
     per core). Nothing is written when a record is broken; every output is replaced whole.
     """
-    if output is None and store_dir is None:
-        raise ValueError("build_outputs needs an output folder, a store folder, or both")
     base = resolve_base_iri(base_iri)
     # taken before reading: a file edited meanwhile makes the next run build again
     fingerprint = data_fingerprint(data_dir, base)
-    scratch = output if output is not None else store_dir.parent  # type: ignore[union-attr]
+    return _build_outputs(data_dir, base, fingerprint, output, store_dir, progress, jobs)
+
+
+def _build_outputs(
+    data_dir: Path,
+    base: str,
+    fingerprint: str,
+    output: Path | None,
+    store_dir: Path | None,
+    progress: Progress,
+    jobs: int,
+) -> Run:
+    if output is not None:
+        scratch = output
+    elif store_dir is not None:
+        scratch = store_dir.parent
+    else:
+        raise ValueError("build_outputs needs an output folder, a store folder, or both")
     scratch.mkdir(parents=True, exist_ok=True)
     remove_stale(scratch)
     with LineSorter(scratch) as sorter:
@@ -449,13 +464,15 @@ def bring_up_to_date(
         return _store_from_dumps(data_dir, output, dumps, store_dir, progress)
     if not dumps_stale and not store_stale:
         return Run(RecordSet(data_dir))
-    return build_outputs(
+    # the fingerprint taken above: the record files are hashed once per run
+    return _build_outputs(
         data_dir,
         base,
-        output=output if dumps_stale else None,
-        store_dir=store_dir if store_stale else None,
-        progress=progress,
-        jobs=jobs,
+        fingerprint,
+        output if dumps_stale else None,
+        store_dir if store_stale else None,
+        progress,
+        jobs,
     )
 
 

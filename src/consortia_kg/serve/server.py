@@ -51,6 +51,7 @@ def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
 
 def uvicorn_config(config: ServeConfig, host: str, port: int, quiet: bool = False) -> Any:
     """Return the uvicorn settings: httptools where installed, limits above ours, graceful stop."""
+    # the web stack is imported when a server starts: prepare_serving alone needs none of it
     import uvicorn
 
     from .app import create_app
