@@ -27,7 +27,6 @@ from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_DATA_DIR
 from consortia_kg.pipeline import bring_up_to_date, check_buildable, load_and_build
-from consortia_kg.query.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
 from consortia_kg.query.named import (
     NamedQuery,
     bind_query,
@@ -255,6 +254,9 @@ def open_graph(
     """
     base = resolve_base_iri(base_iri)
     if endpoint is not None:
+        # only for a remote endpoint: opening the embedded store needs no sockets nor netrc
+        from consortia_kg.query.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
+
         remote = RemoteEndpoint(endpoint, timeout or DEFAULT_TIMEOUT, find_credentials(endpoint))
         return Graph(remote, base)
     progress: Progress = print if verbose else _quiet

@@ -36,10 +36,8 @@ from consortia_kg.build.manifest import (
     remove_manifest,
     write_manifest,
 )
-from consortia_kg.build.quadlines import record_lines
 from consortia_kg.build.sortedlines import LineSorter
 from consortia_kg.errors import InputError, Problem, Severity
-from consortia_kg.export import dumps as export
 from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, fill_quads, load_store, read_meta
 from consortia_kg.records.model import (
     Record,
@@ -202,6 +200,10 @@ def _read_and_build(
     data_dir: Path, base: str, jobs: int, sorter: LineSorter, progress: Progress
 ) -> tuple[Run, list[tuple[str, str, str, str]]]:
     """Read and build every record into ``sorter``; return the run and each record's identity."""
+    # imported when something is built (as export below): the up-to-date check that every
+    # `query` makes stays free of multiprocessing and the dump writers (~30 ms measured)
+    from consortia_kg.build.quadlines import record_lines
+
     files, listing_problems = record_files(data_dir)
     run = Run(RecordSet(data_dir), problems=list(listing_problems))
     entries: list[tuple[str, str, str, str]] = []
@@ -320,6 +322,8 @@ def _dumps_and_store(
     The store loads in a thread beside Turtle and JSON-LD (the loader parses in Rust without
     the GIL), but is put in place only after the dumps and their manifest are.
     """
+    from consortia_kg.export import dumps as export
+
     loading: list[threading.Thread] = []
     failed: list[BaseException] = []
     loaded: list[str] = []
@@ -411,6 +415,8 @@ def build_store(
 
 def _current_dumps(output: Path, fingerprint: str) -> Manifest | None:
     """Return the dumps' manifest when it matches ``fingerprint`` and every dump is there."""
+    from consortia_kg.export.dumps import DUMP_STEM
+
     manifest = read_manifest(output)
     if manifest is None or manifest.fingerprint != fingerprint:
         return None
@@ -419,7 +425,7 @@ def _current_dumps(output: Path, fingerprint: str) -> Manifest | None:
     except OSError:
         return None
     names = [line.partition("  ")[2] for line in sums.splitlines()]
-    if f"{export.DUMP_STEM}.nq" not in names or not all((output / n).is_file() for n in names):
+    if f"{DUMP_STEM}.nq" not in names or not all((output / n).is_file() for n in names):
         return None
     return manifest
 
@@ -480,8 +486,10 @@ def _store_from_dumps(
     data_dir: Path, output: Path, manifest: Manifest, store_dir: Path, progress: Progress
 ) -> Run:
     """Fill the store from current dumps: their N-Quads are the very graph, nothing is built."""
+    from consortia_kg.export.dumps import DUMP_STEM
+
     started = time.perf_counter()
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    meta = load_store(output / f"{export.DUMP_STEM}.nq", store_dir, _store_meta(manifest))
+    meta = load_store(output / f"{DUMP_STEM}.nq", store_dir, _store_meta(manifest))
     _stored(progress, meta, store_dir, time.perf_counter() - started)
     return Run(RecordSet(data_dir), quads=meta.quads, rebuilt=["store"])

@@ -15,15 +15,14 @@ rebuilt. The folder's name is in because the graph says it (``ckg:recordFile`` i
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import ModuleType
 
-from consortia_kg import __version__, vocab
+from consortia_kg import __version__
 from consortia_kg.atomic import write_atomic
-from consortia_kg.build import graph, quadlines
-from consortia_kg.records import fieldtypes, model, yamlsource
+from consortia_kg.records.model import KINDS
 
 __all__ = [
     "MANIFEST_NAME",
@@ -40,7 +39,16 @@ MANIFEST_NAME = ".manifest.json"
 #: Bumped when the manifest's fields change, so an old one reads as stale.
 _LAYOUT = 1
 #: The code that turns record files into quads: a change to any of them means a rebuild.
-_BUILDER_MODULES: tuple[ModuleType, ...] = (yamlsource, fieldtypes, model, graph, quadlines, vocab)
+#: Named, not imported: their files are hashed, and the streamed builder (multiprocessing)
+#: need not be imported by the up-to-date check every ``query`` makes.
+_BUILDER_MODULES = (
+    "consortia_kg.records.yamlsource",
+    "consortia_kg.records.fieldtypes",
+    "consortia_kg.records.model",
+    "consortia_kg.build.graph",
+    "consortia_kg.build.quadlines",
+    "consortia_kg.vocab",
+)
 
 
 @dataclass(frozen=True)
@@ -65,8 +73,10 @@ def builder_fingerprint() -> str:
     global _builder
     if _builder is None:
         h = hashlib.sha256(__version__.encode())
-        for module in _BUILDER_MODULES:
-            h.update(Path(str(module.__file__)).read_bytes())
+        for name in _BUILDER_MODULES:
+            spec = importlib.util.find_spec(name)
+            assert spec is not None and spec.origin is not None, name
+            h.update(Path(spec.origin).read_bytes())
         _builder = h.hexdigest()
     return _builder
 
@@ -74,7 +84,7 @@ def builder_fingerprint() -> str:
 def data_fingerprint(data_dir: Path, base: str) -> str:
     """Hash every record file's relative path and bytes, without parsing them (no YAML)."""
     h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n{data_dir.name}\n".encode())
-    for folder, _ in model.KINDS.values():
+    for folder, _ in KINDS.values():
         for path in sorted((data_dir / folder).glob("*.yaml")):
             if path.name.startswith("."):
                 continue
