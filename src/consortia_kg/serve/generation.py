@@ -38,7 +38,7 @@ from .config import ServeConfig
 from .index import NAME_PREDICATES, EntityIndex
 from .worker import QueryJob, WorkerPool
 
-__all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher"]
+__all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher", "StaleDumps", "dumps_version"]
 
 #: Bumped when pages change shape, so that ETags change with them.
 SERVE_VERSION = "1"
@@ -254,6 +254,12 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     folder = parent / f".{config.store_dir.name}{_SNAPSHOT_PREFIX}{os.getpid()}-{number}"
     meta = await asyncio.to_thread(snapshot_store, config.store_dir, folder / "store")
     built_at = (folder / "store" / "meta.json").stat().st_mtime
+    try:
+        # before any worker starts: a store whose dumps are missing costs no process
+        await _snapshot_matching_dumps(config.dumps_dir, folder / "dumps", meta)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     pool = WorkerPool(
         str(folder / "store" / "oxigraph"),
         meta.base,
@@ -264,7 +270,6 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     )
     try:
         await pool.start()
-        await _snapshot_matching_dumps(config.dumps_dir, folder / "dumps", meta)
         void = list(
             ox.parse((folder / "dumps" / "void.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
         )
@@ -278,6 +283,18 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return Generation(number, meta, folder, pool, index, dumps, void, built_at)
+
+
+class StaleDumps(InputError):
+    """The dumps beside the store are not of the store's version (and the server writes none)."""
+
+
+def dumps_version(dumps_dir: Path, base: str) -> str | None:
+    """Return the version of the data the dumps in ``dumps_dir`` hold (their VoID says it)."""
+    try:
+        return _void_version((dumps_dir / "void.ttl").read_bytes(), base)
+    except OSError:
+        return None
 
 
 def _snapshot_afresh(source: Path, target: Path, meta: StoreMeta) -> bool:
@@ -297,9 +314,12 @@ async def _snapshot_matching_dumps(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_seconds
-    while not await asyncio.to_thread(_snapshot_afresh, source, target, meta):
+    while not (
+        dumps_version(source, meta.base) == meta.version  # cheap: no dump is hashed
+        and await asyncio.to_thread(_snapshot_afresh, source, target, meta)
+    ):
         if loop.time() > deadline:
-            raise InputError(
+            raise StaleDumps(
                 f"the dumps in {source} are not of the store's version {meta.version[:12]}",
                 hint=f"run consortia-kg build -o {source} (or serve, which brings both up to date)",
             )
@@ -336,7 +356,8 @@ class Publisher:
         self._watcher: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._refused_base: str | None = None
-        self._last_failure: str | None = None
+        #: a version whose store came without its dumps: not tried again until they come
+        self._stale_dumps: str | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -382,15 +403,26 @@ class Publisher:
                 )
                 self._refused_base = meta.base
             return None
+        if meta.version == self._stale_dumps and (
+            dumps_version(self.config.dumps_dir, meta.base) != meta.version
+        ):
+            return None  # still without its dumps (said once, when first tried)
         return meta
 
     async def reload(self) -> bool:
         """Swap in the store on disk if it holds another version; return True if it did."""
         async with self._lock:
-            if self.changed() is None:
+            waiting = self.changed()
+            if waiting is None:
                 return False
             start = time.perf_counter()
-            fresh = await self._open()
+            try:
+                fresh = await self._open()
+            except StaleDumps as exc:
+                if waiting.version != self._stale_dumps:
+                    self.log(f"serve: not swapping in the rebuilt store (still serving): {exc}")
+                self._stale_dumps = waiting.version
+                return False
             old, self.current = self.current, fresh
             self.swaps += 1
             self.log(
@@ -421,13 +453,7 @@ class Publisher:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                # said once per cause: the watcher tries again at every interval
-                message = f"serve: could not swap in the rebuilt store (still serving): {exc}"
-                if message != self._last_failure:
-                    self.log(message)
-                    self._last_failure = message
-            else:
-                self._last_failure = None
+                self.log(f"serve: could not swap in the rebuilt store (still serving): {exc}")
 
     async def close(self) -> None:
         """Stop watching, and close every generation."""
