@@ -326,7 +326,7 @@ def _dumps_and_store(
 
     loading: list[threading.Thread] = []
     failed: list[BaseException] = []
-    loaded: list[str] = []
+    loaded: list[tuple[StoreMeta, float]] = []
     dumps_in_place = threading.Event()
     dumps_ok: list[bool] = []
 
@@ -347,11 +347,7 @@ def _dumps_and_store(
             try:
                 started = time.perf_counter()
                 load_store(private, store_dir, meta, before_swap=wait_for_dumps)
-                seconds = time.perf_counter() - started
-                loaded.append(
-                    f"store: {quads} quads in {meta.graphs} graphs into {store_dir} "
-                    f"in {seconds:.2f} s"
-                )
+                loaded.append((meta, time.perf_counter() - started))
             except BaseException as exc:  # re-raised once the dumps are written
                 failed.append(exc)
             finally:
@@ -378,9 +374,10 @@ def _dumps_and_store(
     run.files = {name: output / name for name in written.files}
     run.rebuilt.append("dumps")
     stage.done(f"{len(run.files)} files written to {output}")
-    for line in loaded:  # the store loaded while the last dumps were written
+    for meta, seconds in loaded:  # the store loaded while the last dumps were written
+        assert store_dir is not None
         run.rebuilt.append("store")
-        progress(line)
+        _stored(progress, meta, store_dir, seconds)
 
 
 def build_dumps(
