@@ -15,6 +15,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from consortia_kg.pipeline import build_dumps
 from consortia_kg.serve.server import BackgroundServer
 
@@ -122,3 +124,35 @@ def test_dump_snapshot_links_and_survives_a_rebuild(tmp_path: Path) -> None:
     build_dumps(data, dist)
     assert (dist / "consortia.nq").read_bytes() != before
     assert (tmp_path / "snap" / "consortia.nq").read_bytes() == before
+
+
+def test_a_store_refilled_without_its_dumps_waits_for_them(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """The server never writes dumps: a store refilled alone (as ``query`` does) is swapped
+    in only once ``build`` has written the dumps of its version beside it."""
+    from consortia_kg.api import prepare_store
+
+    data = tmp_path / "data"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "valid", data)
+    server = BackgroundServer.for_data(data, tmp_path, workers=1, reload_interval=0.2)
+    config = server.config
+    void = (config.dumps_dir / "void.ttl").read_bytes()
+    with server:
+        old = ask(server.url)
+        path = data / "consortia" / "demo-consortium.yaml"
+        path.write_text(path.read_text().replace("Demo Consortium", "Demo Consortium Renamed", 1))
+        prepare_store(data, config.store_dir, config.base)
+        deadline = time.monotonic() + 30
+        while "not of the store's version" not in capfd.readouterr().err:
+            assert time.monotonic() < deadline, "the server did not say why it waits"
+            time.sleep(0.2)
+        assert health(server.url)["swaps"] == 0
+        assert ask(server.url) == old
+        assert (config.dumps_dir / "void.ttl").read_bytes() == void  # no dump written
+        run = build_dumps(data, config.dumps_dir, config.base)
+        assert run.files
+        while health(server.url)["swaps"] == 0:
+            assert time.monotonic() < deadline + 60, "the rebuilt store was never swapped in"
+            time.sleep(0.1)
+        assert ask(server.url)[1] != old[1]

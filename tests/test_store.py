@@ -12,16 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from consortia_kg.api import prepare_store
+from consortia_kg.build.manifest import data_fingerprint
 from consortia_kg.cli.main import main
 from consortia_kg.errors import InputError
-from consortia_kg.pipeline import load_and_build
-from consortia_kg.query.store import (
-    EmbeddedStore,
-    SelectResult,
-    data_fingerprint,
-    fill_store,
-    read_meta,
-)
+from consortia_kg.pipeline import fill_store, load_and_build
+from consortia_kg.query.store import EmbeddedStore, SelectResult, read_meta
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -225,7 +220,8 @@ def test_in_memory_store_answers_like_the_disk_store(data: Path, tmp_path: Path)
 
 def test_a_query_with_from_reads_only_that_graph(tmp_path: Path) -> None:
     """Regression: FROM was ignored under the union default graph, so every graph answered."""
-    from consortia_kg.query.store import EmbeddedStore, SelectResult, fill_store
+    from consortia_kg.pipeline import fill_store
+    from consortia_kg.query.store import EmbeddedStore, SelectResult
 
     run = load_and_build(Path(__file__).resolve().parent.parent / "data")
     assert run.built is not None

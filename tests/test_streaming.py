@@ -135,3 +135,44 @@ def test_only_scratch_of_dead_processes_is_removed(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f".sort-{live}-def", f".dumps-new-{other}-ghi", ".sort-notapid", "consortia.nt"]
     )
+
+
+def test_bring_up_to_date_loads_a_missing_store_from_current_dumps(tmp_path: Path) -> None:
+    """Current dumps hold the very graph: a missing store is loaded from their N-Quads, and
+    no record is read."""
+    import shutil
+
+    from consortia_kg.build.manifest import read_manifest
+    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+    from consortia_kg.query.store import read_meta
+
+    dist = tmp_path / "dist"
+    build_dumps(VALID, dist)
+    built = read_meta(dist / "store")
+    manifest = read_manifest(dist)
+    assert built is not None and manifest is not None
+    assert (manifest.version, manifest.fingerprint) == (built.version, built.fingerprint)
+    shutil.rmtree(dist / "store")
+    said: list[str] = []
+    run = bring_up_to_date(VALID, dist, dist / "store", progress=said.append)
+    assert run.rebuilt == ["store"]
+    assert not any(line.startswith(("build:", "export:")) for line in said), said
+    assert read_meta(dist / "store") == built
+    assert (dist / "store" / "quads.nq").stat().st_ino == (dist / "consortia.nq").stat().st_ino
+
+
+def test_bring_up_to_date_writes_only_stale_dumps(tmp_path: Path) -> None:
+    """Dumps without a manifest (or of other records) are rewritten; the current store stays."""
+    from consortia_kg.build.manifest import MANIFEST_NAME
+    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+
+    dist = tmp_path / "dist"
+    build_dumps(VALID, dist)
+    inode = (dist / "store" / "oxigraph").stat().st_ino
+    (dist / MANIFEST_NAME).unlink()
+    said: list[str] = []
+    run = bring_up_to_date(VALID, dist, dist / "store", progress=said.append)
+    assert run.rebuilt == ["dumps"] and (dist / MANIFEST_NAME).is_file()
+    assert [line.split(":")[0] for line in said] == ["dumps", "build", "export"]
+    assert (dist / "store" / "oxigraph").stat().st_ino == inode
+    assert bring_up_to_date(VALID, dist, dist / "store").rebuilt == []

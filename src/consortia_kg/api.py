@@ -23,8 +23,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.errors import InputError, Severity
+from consortia_kg.build.graph import BuiltGraph
+from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_DATA_DIR
+from consortia_kg.pipeline import bring_up_to_date, check_buildable, load_and_build
 from consortia_kg.query.named import (
     NamedQuery,
     bind_query,
@@ -39,8 +41,6 @@ from consortia_kg.query.store import (
     QueryResult,
     QuerySyntaxError,
     QueryTarget,
-    data_fingerprint,
-    read_meta,
 )
 from consortia_kg.vocab import PREFIXES, resolve_base_iri
 
@@ -61,25 +61,12 @@ def _quiet(_: str) -> None:
     pass
 
 
-def build_checked(data_dir: Path, base: str, progress: Progress = _quiet) -> Any:
+def build_checked(data_dir: Path, base: str, progress: Progress = _quiet) -> BuiltGraph:
     """Load and build the records; refuse (as ``build`` does) when a record has errors."""
-    from consortia_kg.pipeline import load_and_build
-
     run = load_and_build(data_dir, base, progress)
-    _refuse_broken(run.problems, data_dir)
+    check_buildable(run, data_dir)
     assert run.built is not None
     return run.built
-
-
-def _refuse_broken(problems: list[Any], data_dir: Path) -> None:
-    errors = [p for p in problems if p.severity == Severity.VIOLATION]
-    if errors:
-        first = errors[0]
-        raise InputError(
-            f"{len(errors)} record errors stop the build; the first: "
-            f"{first.file}:{first.line} {first.message}",
-            hint=f"run consortia-kg validate --data {data_dir} and fix what it reports",
-        )
 
 
 def prepare_store(
@@ -91,36 +78,19 @@ def prepare_store(
 ) -> EmbeddedStore:
     """Open the store for ``data_dir``, filling it first when it is missing or stale.
 
-    A quick hash of the record files' bytes decides without parsing them; when it differs,
-    the records are loaded and the store is refilled only if their version changed. ``memory``
+    A quick hash of the record files' bytes decides without parsing them (the pipeline's
+    ``bring_up_to_date``); when it differs, the store is refilled, streamed. ``memory``
     copies the store into memory (see ``EmbeddedStore.open``).
     """
-    base = resolve_base_iri(base_iri)
-    if not data_dir.is_dir():
-        raise InputError(
-            f"{data_dir} is not a folder of records",
-            hint="pass --data DIR, the folder holding consortia/, organisations/ and sources/",
-        )
-    fingerprint = data_fingerprint(data_dir, base)
-    meta = read_meta(store_dir)
-    # the fingerprint covers the base IRI and the builder, so a match means nothing changed
-    if meta is not None and meta.fingerprint == fingerprint:
-        return _open(store_dir, memory, progress)
-    from consortia_kg.pipeline import build_store
-
-    if meta is None:
-        progress(f"store: no store in {store_dir} yet; building it from {data_dir}")
-    else:
-        progress(f"store: the records in {data_dir} changed; refilling {store_dir}")
     try:
         # streamed (records → sorted N-Quads → bulk load): memory stays flat at any size
-        run = build_store(data_dir, store_dir, base, progress)
+        run = bring_up_to_date(data_dir, store_dir=store_dir, base_iri=base_iri, progress=progress)
     except OSError as exc:
         raise InputError(
             f"cannot write the store in {store_dir}: {exc.strerror or exc}",
             hint="pass --store DIR with a folder you can write to",
         ) from None
-    _refuse_broken(run.problems, data_dir)
+    check_buildable(run, data_dir)
     return _open(store_dir, memory, progress)
 
 
@@ -284,6 +254,7 @@ def open_graph(
     """
     base = resolve_base_iri(base_iri)
     if endpoint is not None:
+        # only for a remote endpoint: opening the embedded store needs no sockets nor netrc
         from consortia_kg.query.endpoint import DEFAULT_TIMEOUT, RemoteEndpoint, find_credentials
 
         remote = RemoteEndpoint(endpoint, timeout or DEFAULT_TIMEOUT, find_credentials(endpoint))

@@ -1,30 +1,70 @@
 """The one pipeline: data/*.yaml → records → graph → (validate | dumps | store).
 
-Validation holds the whole graph (a finding is located back in its record). Building the dumps
-does not: each record becomes sorted N-Quads lines in worker processes, the lines are sorted on
-disk, every dump is written from that one stream, and the store bulk-loads the N-Quads dump
-while Turtle and JSON-LD are written. The CLI and the server call these functions; nothing below
-them imports this module.
+This is the only module that chains stages; the CLI, the API and the server call its entry
+points, and nothing below them imports it:
+
+- ``load_and_build`` / ``validate_data``: the whole graph in memory (validation locates a
+  finding back in its record; ``push`` and the watch session need the graph too);
+- ``build_outputs`` (``build_dumps``, ``build_store``): streamed. Each record becomes sorted
+  N-Quads lines in worker processes, the lines are sorted on disk, every dump is written from
+  that one stream, and the store bulk-loads the N-Quads dump while Turtle and JSON-LD are
+  written. The dumps get a manifest (``build/manifest.py``), the store its ``meta.json``;
+- ``bring_up_to_date``: rebuilds only what the manifests say is stale, each record built once
+  (a stale store beside current dumps is loaded from their N-Quads, building nothing).
+
+The new store is put in place only once the dumps of the same version are, so a server that
+swaps in a rebuilt store always finds its dumps beside it (the server never writes dumps).
 """
 
 from __future__ import annotations
 
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from consortia_kg.atomic import remove_stale, scratch_prefix
-from consortia_kg.build.graph import BuiltGraph, build_graph
+from consortia_kg.build.graph import BuiltGraph, build_graph, build_record
+from consortia_kg.build.manifest import (
+    Manifest,
+    builder_fingerprint,
+    data_fingerprint,
+    read_manifest,
+    remove_manifest,
+    write_manifest,
+)
 from consortia_kg.build.sortedlines import LineSorter
-from consortia_kg.errors import Problem, Severity
-from consortia_kg.query.store import data_fingerprint
-from consortia_kg.records.model import RecordSet, data_version, load_records, record_files
+from consortia_kg.errors import InputError, Problem, Severity
+from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, fill_quads, load_store, read_meta
+from consortia_kg.records.model import (
+    Record,
+    RecordSet,
+    data_version,
+    display_path,
+    load_records,
+    read_record,
+    record_file,
+    record_files,
+)
 from consortia_kg.vocab import resolve_base_iri
 
-__all__ = ["Progress", "Run", "build_dumps", "build_store", "load_and_build", "validate_data"]
+__all__ = [
+    "Progress",
+    "RecordBuild",
+    "Run",
+    "bring_up_to_date",
+    "build_dumps",
+    "build_outputs",
+    "build_store",
+    "check_buildable",
+    "fill_store",
+    "load_and_build",
+    "load_and_build_record",
+    "validate_data",
+]
 
 #: Receives one line per finished stage (name, counts, seconds).
 Progress = Callable[[str], None]
@@ -47,6 +87,8 @@ class Run:
     record_count: int = 0
     #: distinct quads written (by ``build_dumps``)
     quads: int = 0
+    #: what was rebuilt: "dumps", "store" (``bring_up_to_date`` leaves it empty when all is current)
+    rebuilt: list[str] = field(default_factory=list)
 
     @property
     def fatal(self) -> bool:
@@ -62,6 +104,9 @@ class _Stage:
         self.progress(f"{self.name}: {what} in {time.perf_counter() - self.start:.2f} s")
 
 
+# --- in memory -------------------------------------------------------------------------------
+
+
 def load_and_build(data_dir: Path, base_iri: str | None = None, progress: Progress = _quiet) -> Run:
     """Load every record and build the graph (always, so every problem can be reported)."""
     stage = _Stage(progress, "load")
@@ -75,6 +120,30 @@ def load_and_build(data_dir: Path, base_iri: str | None = None, progress: Progre
     return run
 
 
+@dataclass
+class RecordBuild:
+    """One record file read and built by itself (for re-validating the file that changed)."""
+
+    kind: str
+    #: None when the file cannot be read or named
+    record: Record | None
+    #: the record's own quads (and, once read, ``graphs`` maps its graph to it)
+    built: BuiltGraph
+    problems: list[Problem]
+
+
+def load_and_build_record(data_dir: Path, path: Path, base_iri: str | None = None) -> RecordBuild:
+    """Read one record file of ``data_dir`` and build its quads alone, in memory."""
+    base = resolve_base_iri(base_iri)
+    kind, schema, source_path = record_file(data_dir, path)
+    record, problems = read_record(kind, schema, path, display_path(path), source_path)
+    built = BuiltGraph(base=base)
+    if record is not None:
+        build_record(built, record, base, None)
+        problems = problems + built.problems
+    return RecordBuild(kind, record, built, problems)
+
+
 def validate_data(
     data_dir: Path,
     base_iri: str | None = None,
@@ -82,6 +151,8 @@ def validate_data(
     engine: str = "fast",
 ) -> Run:
     """Load, build and run SHACL; every problem ends up in ``run.problems``."""
+    # pyshacl and its rules are loaded only by the commands that validate
+    from consortia_kg.reconcile import find_likely_duplicates
     from consortia_kg.validate.engine import validate_graph, without_cascades
 
     run = load_and_build(data_dir, base_iri, progress)
@@ -92,17 +163,45 @@ def validate_data(
     run.problems.extend(without_cascades(run.problems, result.problems))
     # issue 3: warn about likely duplicate organisations (similar names), which SHACL cannot
     # see; identical names and identifiers are the shapes' errors, reported above
-    from consortia_kg.reconcile import find_likely_duplicates
-
     run.problems.extend(find_likely_duplicates(run.records))
     stage.done(f"{len(result.problems)} findings")
     return run
+
+
+def check_buildable(run: Run, data_dir: Path) -> None:
+    """Raise ``InputError`` naming the first record error when the records cannot be built."""
+    errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
+    if errors:
+        first = errors[0]
+        raise InputError(
+            f"{len(errors)} record errors stop the build; the first: "
+            f"{first.file}:{first.line} {first.message}",
+            hint=f"run consortia-kg validate --data {data_dir} and fix what it reports",
+        )
+
+
+def fill_store(built: BuiltGraph, store_dir: Path, fingerprint: str = "") -> StoreMeta:
+    """Load a graph built in memory into a new store in place of ``store_dir``."""
+    meta = StoreMeta(
+        version=built.version,
+        base=built.base,
+        builder=builder_fingerprint(),
+        quads=len(set(built.quads)),
+        graphs=len({q.graph_name for q in built.quads}),
+        fingerprint=fingerprint,
+    )
+    return fill_quads(built.quads, store_dir, meta)
+
+
+# --- streamed --------------------------------------------------------------------------------
 
 
 def _read_and_build(
     data_dir: Path, base: str, jobs: int, sorter: LineSorter, progress: Progress
 ) -> tuple[Run, list[tuple[str, str, str, str]]]:
     """Read and build every record into ``sorter``; return the run and each record's identity."""
+    # imported when something is built (as export below): the up-to-date check that every
+    # `query` makes stays free of multiprocessing and the dump writers (~30 ms measured)
     from consortia_kg.build.quadlines import record_lines
 
     files, listing_problems = record_files(data_dir)
@@ -123,6 +222,164 @@ def _broken(run: Run) -> bool:
     return any(p.severity == Severity.VIOLATION for p in run.problems)
 
 
+def _store_meta(manifest: Manifest) -> StoreMeta:
+    return StoreMeta(
+        manifest.version,
+        manifest.base,
+        manifest.builder,
+        manifest.quads,
+        manifest.graphs,
+        manifest.fingerprint,
+    )
+
+
+def _stored(progress: Progress, meta: StoreMeta, store_dir: Path, seconds: float) -> None:
+    progress(
+        f"store: {meta.quads} quads in {meta.graphs} graphs into {store_dir} in {seconds:.2f} s"
+    )
+
+
+def build_outputs(
+    data_dir: Path,
+    base_iri: str | None = None,
+    *,
+    output: Path | None = None,
+    store_dir: Path | None = None,
+    progress: Progress = _quiet,
+    jobs: int = 0,
+) -> Run:
+    """Read and build every record once; write the dumps into ``output``, fill ``store_dir``.
+
+    Either may be None (not written). ``jobs`` processes read and build the records (0: one
+    per core). Nothing is written when a record is broken; every output is replaced whole.
+    """
+    base = resolve_base_iri(base_iri)
+    # taken before reading: a file edited meanwhile makes the next run build again
+    fingerprint = data_fingerprint(data_dir, base)
+    return _build_outputs(data_dir, base, fingerprint, output, store_dir, progress, jobs)
+
+
+def _build_outputs(
+    data_dir: Path,
+    base: str,
+    fingerprint: str,
+    output: Path | None,
+    store_dir: Path | None,
+    progress: Progress,
+    jobs: int,
+) -> Run:
+    if output is not None:
+        scratch = output
+    elif store_dir is not None:
+        scratch = store_dir.parent
+    else:
+        raise ValueError("build_outputs needs an output folder, a store folder, or both")
+    scratch.mkdir(parents=True, exist_ok=True)
+    remove_stale(scratch)
+    with LineSorter(scratch) as sorter:
+        run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
+        if _broken(run):
+            return run
+        manifest = Manifest(
+            data_version(entries), base, builder_fingerprint(), fingerprint, 0, len(entries)
+        )
+        if output is None:
+            assert store_dir is not None
+            _store_from_lines(sorter, store_dir, manifest, run, progress)
+        else:
+            _dumps_and_store(sorter, output, store_dir, manifest, run, progress)
+    return run
+
+
+def _store_from_lines(
+    sorter: LineSorter, store_dir: Path, manifest: Manifest, run: Run, progress: Progress
+) -> None:
+    """Fill a store alone from the sorted lines (through a scratch N-Quads file)."""
+    stage = time.perf_counter()
+    with tempfile.NamedTemporaryFile(
+        "wb", prefix=scratch_prefix("store-load"), suffix=".nq", dir=store_dir.parent
+    ) as nquads:
+        for line in sorter:
+            nquads.write(line)
+            run.quads += 1
+        nquads.flush()
+        meta = _store_meta(replace(manifest, quads=run.quads))
+        load_store(Path(nquads.name), store_dir, meta)
+    run.rebuilt.append("store")
+    _stored(progress, meta, store_dir, time.perf_counter() - stage)
+
+
+def _dumps_and_store(
+    sorter: LineSorter,
+    output: Path,
+    store_dir: Path | None,
+    manifest: Manifest,
+    run: Run,
+    progress: Progress,
+) -> None:
+    """Write every dump from the sorted lines, and load the store from the N-Quads dump.
+
+    The store loads in a thread beside Turtle and JSON-LD (the loader parses in Rust without
+    the GIL), but is put in place only after the dumps and their manifest are.
+    """
+    from consortia_kg.export import dumps as export
+
+    loading: list[threading.Thread] = []
+    failed: list[BaseException] = []
+    loaded: list[tuple[StoreMeta, float]] = []
+    dumps_in_place = threading.Event()
+    dumps_ok: list[bool] = []
+
+    def wait_for_dumps() -> None:
+        dumps_in_place.wait()
+        if not dumps_ok:
+            raise RuntimeError("the dumps were not written: the store is kept as it was")
+
+    def load_in_background(nquads: Path, quads: int) -> None:
+        assert store_dir is not None
+        meta = _store_meta(replace(manifest, quads=quads))
+        # a link of its own: the staged file is renamed into place before the load ends
+        private = output / f"{scratch_prefix('store-load')}.nq"
+        private.unlink(missing_ok=True)
+        os.link(nquads, private)
+
+        def load() -> None:
+            try:
+                started = time.perf_counter()
+                load_store(private, store_dir, meta, before_swap=wait_for_dumps)
+                loaded.append((meta, time.perf_counter() - started))
+            except BaseException as exc:  # re-raised once the dumps are written
+                failed.append(exc)
+            finally:
+                private.unlink(missing_ok=True)
+
+        loading.append(threading.Thread(target=load, name="store-load"))
+        loading[0].start()
+
+    stage = _Stage(progress, "export")
+    # gone before any dump is replaced: a build cut short leaves no manifest, so it reads stale
+    remove_manifest(output)
+    try:
+        then = load_in_background if store_dir is not None else None
+        written = export.write_dump_stream(sorter, output, manifest.base, manifest.version, then)
+        write_manifest(output, replace(manifest, quads=written.quads))
+        dumps_ok.append(True)
+    finally:
+        dumps_in_place.set()
+        for thread in loading:
+            thread.join()
+    if failed:
+        raise failed[0]
+    run.quads = written.quads
+    run.files = {name: output / name for name in written.files}
+    run.rebuilt.append("dumps")
+    stage.done(f"{len(run.files)} files written to {output}")
+    for meta, seconds in loaded:  # the store loaded while the last dumps were written
+        assert store_dir is not None
+        run.rebuilt.append("store")
+        _stored(progress, meta, store_dir, seconds)
+
+
 def build_dumps(
     data_dir: Path,
     output: Path,
@@ -131,67 +388,11 @@ def build_dumps(
     jobs: int = 0,
     store: bool = True,
 ) -> Run:
-    """Read and build every record, write every dump to ``output`` atomically, fill its store.
-
-    ``jobs`` processes read and build the records (0: one per core); ``store`` False leaves
-    ``output/store`` alone. Nothing is written when a record is broken.
-    """
-    from consortia_kg.export.dumps import write_dump_stream
-    from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, builder_fingerprint, load_store
-
-    base = resolve_base_iri(base_iri)
-    # taken before reading: a file edited meanwhile makes the next `query` check again
-    fingerprint = data_fingerprint(data_dir, base)
-    remove_stale(output)
-    with LineSorter(output) as sorter:
-        run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
-        if _broken(run):
-            return run
-        version = data_version(entries)
-        store_dir = output / STORE_DIRNAME
-        loading: list[threading.Thread] = []
-        failed: list[BaseException] = []
-        loaded: list[str] = []
-
-        def load_in_background(nquads: Path, quads: int) -> None:
-            builder = builder_fingerprint()
-            meta = StoreMeta(version, base, builder, quads, len(entries), fingerprint)
-
-            # a link of its own: the staged file is renamed into place before the load ends
-            private = output / f"{scratch_prefix('store-load')}.nq"
-            private.unlink(missing_ok=True)
-            os.link(nquads, private)
-
-            def load() -> None:
-                try:
-                    started = time.perf_counter()
-                    load_store(private, store_dir, meta)
-                    seconds = time.perf_counter() - started
-                    loaded.append(f"store: {quads} quads into {store_dir} in {seconds:.2f} s")
-                except BaseException as exc:  # re-raised once the dumps are written
-                    failed.append(exc)
-                finally:
-                    private.unlink(missing_ok=True)
-
-            # the loader parses in Rust without the GIL: it runs beside Turtle and JSON-LD
-            loading.append(threading.Thread(target=load, name="store-load"))
-            loading[0].start()
-
-        stage = _Stage(progress, "export")
-        try:
-            then = load_in_background if store else None
-            written = write_dump_stream(sorter, output, base, version, then)
-        finally:
-            for thread in loading:
-                thread.join()
-        if failed:
-            raise failed[0]
-    run.quads = written.quads
-    run.files = {name: output / name for name in written.files}
-    stage.done(f"{len(run.files)} files written to {output}")
-    for line in loaded:  # the store loaded while the last dumps were written
-        progress(line)
-    return run
+    """Write every dump to ``output`` atomically and fill ``output/store`` (``store`` True)."""
+    store_dir = output / STORE_DIRNAME if store else None
+    return build_outputs(
+        data_dir, base_iri, output=output, store_dir=store_dir, progress=progress, jobs=jobs
+    )
 
 
 def build_store(
@@ -201,34 +402,91 @@ def build_store(
     progress: Progress = _quiet,
     jobs: int = 0,
 ) -> Run:
-    """Read and build every record into a new store at ``store_dir`` (no dumps), streaming.
+    """Fill a new store at ``store_dir`` (no dumps), streaming; nothing replaced when broken."""
+    store_dir.parent.mkdir(parents=True, exist_ok=True)
+    return build_outputs(data_dir, base_iri, store_dir=store_dir, progress=progress, jobs=jobs)
 
-    Nothing is replaced when a record is broken.
+
+# --- up to date ------------------------------------------------------------------------------
+
+
+def _current_dumps(output: Path, fingerprint: str) -> Manifest | None:
+    """Return the dumps' manifest when it matches ``fingerprint`` and every dump is there."""
+    from consortia_kg.export.dumps import DUMP_STEM
+
+    manifest = read_manifest(output)
+    if manifest is None or manifest.fingerprint != fingerprint:
+        return None
+    try:
+        sums = (output / "SHA256SUMS").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    names = [line.partition("  ")[2] for line in sums.splitlines()]
+    if f"{DUMP_STEM}.nq" not in names or not all((output / n).is_file() for n in names):
+        return None
+    return manifest
+
+
+def bring_up_to_date(
+    data_dir: Path,
+    output: Path | None = None,
+    store_dir: Path | None = None,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+    jobs: int = 0,
+) -> Run:
+    """Rebuild only the outputs (dumps in ``output``, store in ``store_dir``) that are stale.
+
+    A quick hash of the record files' bytes (``data_fingerprint``) is compared with each
+    output's manifest, so nothing is parsed when nothing changed. When both are stale, each
+    record is still built once; a stale store beside current dumps is loaded from them.
+    ``run.rebuilt`` says what was rebuilt; a broken record leaves every output as it was.
     """
-    import tempfile
-
-    from consortia_kg.query.store import StoreMeta, builder_fingerprint, load_store
-
+    if not data_dir.is_dir():
+        raise InputError(
+            f"{data_dir} is not a folder of records",
+            hint="pass --data DIR, the folder holding consortia/, organisations/ and sources/",
+        )
     base = resolve_base_iri(base_iri)
     fingerprint = data_fingerprint(data_dir, base)
+    dumps = _current_dumps(output, fingerprint) if output is not None else None
+    dumps_stale = output is not None and dumps is None
+    store_stale = False
+    if store_dir is not None:
+        meta = read_meta(store_dir)
+        # the fingerprint covers the base IRI and the builder: a match means nothing changed
+        store_stale = meta is None or meta.fingerprint != fingerprint
+        if meta is None:
+            progress(f"store: no store in {store_dir} yet; building it from {data_dir}")
+        elif store_stale:
+            progress(f"store: the records in {data_dir} changed; refilling {store_dir}")
+    if dumps_stale:
+        progress(f"dumps: the dumps in {output} are missing or stale; writing them")
+    if not dumps_stale and store_stale and dumps is not None and output is not None:
+        assert store_dir is not None
+        return _store_from_dumps(data_dir, output, dumps, store_dir, progress)
+    if not dumps_stale and not store_stale:
+        return Run(RecordSet(data_dir))
+    # the fingerprint taken above: the record files are hashed once per run
+    return _build_outputs(
+        data_dir,
+        base,
+        fingerprint,
+        output if dumps_stale else None,
+        store_dir if store_stale else None,
+        progress,
+        jobs,
+    )
+
+
+def _store_from_dumps(
+    data_dir: Path, output: Path, manifest: Manifest, store_dir: Path, progress: Progress
+) -> Run:
+    """Fill the store from current dumps: their N-Quads are the very graph, nothing is built."""
+    from consortia_kg.export.dumps import DUMP_STEM
+
+    started = time.perf_counter()
     store_dir.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale(store_dir.parent)
-    with LineSorter(store_dir.parent) as sorter:
-        run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
-        if _broken(run):
-            return run
-        stage = _Stage(progress, "store")
-        with tempfile.NamedTemporaryFile(
-            "wb", prefix=scratch_prefix("store-load"), suffix=".nq", dir=store_dir.parent
-        ) as nquads:
-            for line in sorter:
-                nquads.write(line)
-                run.quads += 1
-            nquads.flush()
-            meta = StoreMeta(
-                data_version(entries), base, builder_fingerprint(), run.quads, len(entries),
-                fingerprint,
-            )  # fmt: skip
-            load_store(Path(nquads.name), store_dir, meta)
-    stage.done(f"{run.quads} quads in {len(entries)} graphs into {store_dir}")
-    return run
+    meta = load_store(output / f"{DUMP_STEM}.nq", store_dir, _store_meta(manifest))
+    _stored(progress, meta, store_dir, time.perf_counter() - started)
+    return Run(RecordSet(data_dir), quads=meta.quads, rebuilt=["store"])

@@ -57,6 +57,8 @@ def build(
     and renamed, so a failed run leaves the previous dumps intact. Records that cannot be built
     are reported (as `validate` does) and nothing is written.
     """
+    # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
+    # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.pipeline import build_dumps
     from consortia_kg.validate.report import format_report
 

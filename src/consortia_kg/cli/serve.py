@@ -108,6 +108,8 @@ def serve(
 
     Read more: docs/serving.md.
     """
+    # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
+    # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.serve.config import ServeConfig
     from consortia_kg.serve.server import prepare_serving, run_server
     from consortia_kg.vocab import resolve_base_iri

@@ -72,6 +72,8 @@ def validate(
     Exit status: 0 conforms (warnings allowed), 1 the data needs a curator,
     2 a file cannot be read or the command was used wrongly.
     """
+    # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
+    # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.atomic import write_atomic
     from consortia_kg.pipeline import validate_data
     from consortia_kg.records.model import display_path

@@ -29,7 +29,6 @@ import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Triple
 
 from consortia_kg.atomic import scratch_prefix
-from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
 from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
@@ -46,7 +45,6 @@ from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, min
 __all__ = [
     "DUMP_STEM",
     "DumpSet",
-    "dump_files",
     "prefixes_for",
     "serialize_jsonld",
     "serialize_nquads",
@@ -302,14 +300,6 @@ def _write_turtle(staging: Path, base: str, written: DumpSet) -> _Counts:
     sink.close(written.files)
     body_path.unlink()
     return counts
-
-
-def dump_files(built: BuiltGraph) -> dict[str, bytes]:
-    """Return every dump file of a graph held in memory, by name (for small graphs)."""
-    lines = sorted({f"{quad} .\n".encode() for quad in built.quads})
-    with tempfile.TemporaryDirectory() as folder:
-        written = write_dump_stream(lines, Path(folder), built.base, built.version)
-        return {name: (Path(folder) / name).read_bytes() for name in written.files}
 
 
 def describe_dataset(

@@ -16,12 +16,11 @@ import urllib.request
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
-from consortia_kg.build.graph import BuiltGraph
-from consortia_kg.export.dumps import serialize_ntriples
 from consortia_kg.query.endpoint import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -35,7 +34,27 @@ from consortia_kg.query.endpoint import (
 from consortia_kg.query.store import SelectResult
 from consortia_kg.vocab import CKG
 
-__all__ = ["GraphStore", "PushPlan", "PushReport", "guess_graph_store", "plan_push", "push_graph"]
+__all__ = [
+    "GraphStore",
+    "PushPlan",
+    "PushReport",
+    "Pushable",
+    "guess_graph_store",
+    "plan_push",
+    "push_graph",
+]
+
+
+class Pushable(Protocol):
+    """What a push needs of a built graph (the pipeline's ``BuiltGraph`` is one)."""
+
+    @property
+    def base(self) -> str:
+        """Return the base IRI the graph was built with."""
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """Return every quad, one named graph per record."""
 
 
 def guess_graph_store(endpoint: str) -> str | None:
@@ -157,7 +176,7 @@ def _value(term: object) -> str:
     return term.value if isinstance(term, ox.NamedNode | ox.Literal | ox.BlankNode) else ""
 
 
-def local_graphs(built: BuiltGraph) -> dict[str, list[ox.Triple]]:
+def local_graphs(built: Pushable) -> dict[str, list[ox.Triple]]:
     """Return each record graph's distinct triples."""
     graphs: dict[str, set[ox.Triple]] = defaultdict(set)
     for quad in built.quads:
@@ -165,7 +184,7 @@ def local_graphs(built: BuiltGraph) -> dict[str, list[ox.Triple]]:
     return {g: sorted(ts, key=str) for g, ts in graphs.items()}
 
 
-def _hashes(built: BuiltGraph) -> dict[str, str]:
+def _hashes(built: Pushable) -> dict[str, str]:
     predicate = CKG + "contentHash"
     return {
         _value(q.graph_name): _value(q.object)
@@ -200,7 +219,7 @@ def remote_counts(endpoint: RemoteEndpoint, base: str) -> dict[str, int]:
     }
 
 
-def plan_push(built: BuiltGraph, remote: dict[str, str], push_all: bool = False) -> PushPlan:
+def plan_push(built: Pushable, remote: dict[str, str], push_all: bool = False) -> PushPlan:
     """Decide which graphs to put, delete and keep, by content hash."""
     plan = PushPlan()
     for graph, digest in sorted(_hashes(built).items()):
@@ -214,7 +233,7 @@ def plan_push(built: BuiltGraph, remote: dict[str, str], push_all: bool = False)
 
 
 def push_graph(
-    built: BuiltGraph,
+    built: Pushable,
     endpoint: RemoteEndpoint,
     store: GraphStore,
     push_all: bool = False,
@@ -230,7 +249,10 @@ def push_graph(
     if dry_run:
         return report
     for index, graph in enumerate(plan.put, start=1):
-        store.put(graph, serialize_ntriples(graphs[graph]))
+        # pyoxigraph's own N-Triples writer: the server parses the body, no layout is needed
+        body = ox.serialize(graphs[graph], format=ox.RdfFormat.N_TRIPLES)
+        assert body is not None  # written to bytes when given no output
+        store.put(graph, body)
         if index % 50 == 0:
             progress(f"push: {index}/{len(plan.put)} graphs uploaded")
     for graph in plan.delete:

@@ -8,33 +8,34 @@ the dumps, laid out as::
     dist/store/quads.nq      the N-Quads it was loaded from by ``build`` (a hard link to the
                              dump's file), read by ``EmbeddedStore.open(memory=True)``
 
-It is filled from the built quads (by ``build``, or by ``query`` when it is missing or stale)
-into a fresh folder that then replaces the old one, so a reader never sees a half-filled store;
-it is compacted once filled, and opened read-only for queries. It is reused while the data's version
-(``BuiltGraph.version``, a hash of every record's bytes), the base IRI and the code that builds
-the graph are unchanged. Queries see the union of all record graphs as their default graph.
+It is filled (by the pipeline: ``build``, or ``query`` and ``serve`` when it is missing or
+stale) into a fresh folder that then replaces the old one, so a reader never sees a half-filled
+store; it is compacted once filled, and opened read-only for queries. What it holds is told by
+its ``meta.json``, written by the pipeline (``consortia_kg.build.manifest`` makes the
+fingerprints that decide when it is stale). Queries see the union of all record graphs as their
+default graph. This module opens, fills and queries a store: it knows nothing of records, of
+how they are built, or of dumps.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import pyoxigraph as ox
 
 from consortia_kg.atomic import write_atomic
-from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_OUTPUT_DIR
+from consortia_kg.query.named import query_form, query_has_dataset
 from consortia_kg.serialize import serialize_boolean, serialize_graph, serialize_solutions
 
 __all__ = [
@@ -48,9 +49,7 @@ __all__ = [
     "QueryTarget",
     "SelectResult",
     "StoreMeta",
-    "builder_fingerprint",
-    "data_fingerprint",
-    "fill_store",
+    "fill_quads",
     "load_store",
     "read_meta",
 ]
@@ -308,10 +307,10 @@ class EmbeddedStore:
         self.store, self.meta = store, meta
 
     @classmethod
-    def in_memory(cls, built: BuiltGraph) -> EmbeddedStore:
-        """Load a built graph into a store in memory (no disk)."""
+    def in_memory(cls, built: HasQuads | Iterable[ox.Quad]) -> EmbeddedStore:
+        """Load quads (or a built graph, which has them) into a store in memory (no disk)."""
         store = ox.Store()
-        store.bulk_extend(built.quads)
+        store.bulk_extend(built.quads if isinstance(built, HasQuads) else built)
         return cls(store)
 
     @classmethod
@@ -351,16 +350,21 @@ class EmbeddedStore:
             return SelectResult.of(result)
         if isinstance(result, ox.QueryBoolean):
             return AskResult(bool(result))
-        from consortia_kg.query.named import query_form
-
         return GraphResult(list(result), form=query_form(text))
 
 
 def _has_dataset(text: str) -> bool:
     """Return True when the query has a FROM or FROM NAMED clause (lexed, not guessed)."""
-    from consortia_kg.query.named import query_has_dataset
-
     return query_has_dataset(text)
+
+
+@runtime_checkable
+class HasQuads(Protocol):
+    """Anything that holds its quads in a list, as a built graph does."""
+
+    @property
+    def quads(self) -> list[ox.Quad]:
+        """Return the quads."""
 
 
 # --- the store on disk -----------------------------------------------------------------------
@@ -397,32 +401,6 @@ def write_meta(store_dir: Path, meta: StoreMeta) -> None:
     write_atomic(store_dir / _META, (json.dumps(asdict(meta), indent=1) + "\n").encode())
 
 
-def builder_fingerprint() -> str:
-    """Hash the code that turns records into quads: a changed builder means a refill."""
-    from consortia_kg import __version__, vocab
-    from consortia_kg.build import graph
-    from consortia_kg.records import fieldtypes, model, yamlsource
-
-    h = hashlib.sha256(__version__.encode())
-    for module in (yamlsource, fieldtypes, model, graph, vocab):
-        h.update(Path(str(module.__file__)).read_bytes())
-    return h.hexdigest()
-
-
-def data_fingerprint(data_dir: Path, base: str) -> str:
-    """Hash every record file's path and bytes, without parsing them (fast: no YAML)."""
-    from consortia_kg.records.model import KINDS
-
-    h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n".encode())
-    for folder, _ in KINDS.values():
-        for path in sorted((data_dir / folder).glob("*.yaml")):
-            if path.name.startswith("."):
-                continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            h.update(f"{folder}/{path.name}\0{digest}\n".encode())
-    return h.hexdigest()
-
-
 @contextlib.contextmanager
 def _lock(store_dir: Path) -> Iterator[None]:
     """Let one process at a time refill a store (where the platform has ``fcntl``)."""
@@ -440,30 +418,29 @@ def _lock(store_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def fill_store(built: BuiltGraph, store_dir: Path, fingerprint: str = "") -> StoreMeta:
-    """Load the built quads into a new store and put it in place of ``store_dir``."""
-    graphs = {q.graph_name for q in built.quads}
-    meta = StoreMeta(
-        version=built.version,
-        base=built.base,
-        builder=builder_fingerprint(),
-        quads=len(set(built.quads)),
-        graphs=len(graphs),
-        fingerprint=fingerprint,
-    )
-    return _fill(store_dir, meta, lambda store: store.bulk_extend(built.quads))
+def fill_quads(quads: Iterable[ox.Quad], store_dir: Path, meta: StoreMeta) -> StoreMeta:
+    """Load quads (what ``meta`` describes) into a new store in place of ``store_dir``."""
+    return _fill(store_dir, meta, lambda store: store.bulk_extend(quads))
 
 
-def load_store(nquads: Path, store_dir: Path, meta: StoreMeta) -> StoreMeta:
+def load_store(
+    nquads: Path,
+    store_dir: Path,
+    meta: StoreMeta,
+    before_swap: Callable[[], None] | None = None,
+) -> StoreMeta:
     """Load an N-Quads dump (what ``meta`` describes) into a new store in place of ``store_dir``.
 
-    The bulk loader parses in Rust: no quad becomes a Python object.
+    The bulk loader parses in Rust: no quad becomes a Python object. ``before_swap`` is called
+    once the new store is complete, before it replaces the old one (the pipeline waits there
+    for the dumps of the same version to be in place); if it raises, the old store stays.
     """
     return _fill(
         store_dir,
         meta,
         lambda store: store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS),
         nquads,
+        before_swap,
     )
 
 
@@ -482,6 +459,7 @@ def _fill(
     meta: StoreMeta,
     load: Callable[[ox.Store], None],
     nquads: Path | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> StoreMeta:
     with _lock(store_dir):
         fresh = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.new-", dir=store_dir.parent))
@@ -498,6 +476,8 @@ def _fill(
             store.flush()
             del store  # closes the database before the folder moves
             write_meta(fresh, meta)
+            if before_swap is not None:
+                before_swap()
             old = store_dir.parent / f".{store_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
             if store_dir.exists():
                 os.replace(store_dir, old)

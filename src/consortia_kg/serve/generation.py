@@ -7,6 +7,10 @@ an index of the IRIs it mints. The server watches the store's ``meta.json``; whe
 (workers started, index built) and then made current in one assignment. Each request takes the
 current generation once and uses it to the end, so every answer comes from one version of the
 data; the old generation is closed once its last request is done. No request waits for a swap.
+
+The server never writes dumps: a generation's dumps are hard links to the ones the pipeline
+wrote beside the store (which it puts in place only after them), checked against the store's
+version; a store without dumps of its version is not swapped in.
 """
 
 from __future__ import annotations
@@ -32,9 +36,9 @@ from consortia_kg.vocab import DCTERMS, RDF, mint
 
 from .config import ServeConfig
 from .index import NAME_PREDICATES, EntityIndex
-from .worker import DumpJob, QueryJob, WorkerPool
+from .worker import QueryJob, WorkerPool
 
-__all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher"]
+__all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher", "StaleDumps", "dumps_version"]
 
 #: Bumped when pages change shape, so that ETags change with them.
 SERVE_VERSION = "1"
@@ -250,6 +254,12 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     folder = parent / f".{config.store_dir.name}{_SNAPSHOT_PREFIX}{os.getpid()}-{number}"
     meta = await asyncio.to_thread(snapshot_store, config.store_dir, folder / "store")
     built_at = (folder / "store" / "meta.json").stat().st_mtime
+    try:
+        # before any worker starts: a store whose dumps are missing costs no process
+        await _snapshot_matching_dumps(config.dumps_dir, folder / "dumps", meta)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     pool = WorkerPool(
         str(folder / "store" / "oxigraph"),
         meta.base,
@@ -260,10 +270,6 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     )
     try:
         await pool.start()
-        matched = await asyncio.to_thread(snapshot_dumps, config.dumps_dir, folder / "dumps", meta)
-        if not matched:
-            log(f"serve: the dumps in {config.dumps_dir} are not of this version; writing them")
-            await _write_dumps(pool, meta, folder / "dumps")
         void = list(
             ox.parse((folder / "dumps" / "void.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
         )
@@ -279,24 +285,45 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     return Generation(number, meta, folder, pool, index, dumps, void, built_at)
 
 
-async def _write_dumps(pool: WorkerPool, meta: StoreMeta, target: Path) -> None:
-    """Write the dumps of the store itself (when the ones beside it are of another version)."""
-    from consortia_kg.build.graph import BuiltGraph
-    from consortia_kg.export.dumps import dump_files
+class StaleDumps(InputError):
+    """The dumps beside the store are not of the store's version (and the server writes none)."""
 
-    reply = await pool.run(DumpJob(), None)
-    if reply.status != 200:
-        raise RuntimeError(f"cannot read the store to write its dumps: {reply.message}")
 
-    def write() -> None:
-        quads = list(ox.parse(reply.body, format=ox.RdfFormat.N_QUADS))
-        files = dump_files(BuiltGraph(base=meta.base, quads=quads, version=meta.version))
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        for name, content in files.items():
-            (target / name).write_bytes(content)
+def dumps_version(dumps_dir: Path, base: str) -> str | None:
+    """Return the version of the data the dumps in ``dumps_dir`` hold (their VoID says it)."""
+    try:
+        return _void_version((dumps_dir / "void.ttl").read_bytes(), base)
+    except OSError:
+        return None
 
-    await asyncio.to_thread(write)
+
+def _snapshot_afresh(source: Path, target: Path, meta: StoreMeta) -> bool:
+    shutil.rmtree(target, ignore_errors=True)  # a failed try leaves links a new one cannot make
+    return snapshot_dumps(source, target, meta)
+
+
+async def _snapshot_matching_dumps(
+    source: Path, target: Path, meta: StoreMeta, wait_seconds: float = 10.0
+) -> None:
+    """Link the dumps of ``meta``'s version into ``target``; raise when none appear in time.
+
+    The pipeline puts a store in place only after its dumps, so they are normally there at
+    once; the wait covers a build that replaces both while the snapshot is taken. The server
+    never writes dumps: stale ones mean the store was filled without them (``query``), and
+    ``consortia-kg build`` writes them.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_seconds
+    while not (
+        dumps_version(source, meta.base) == meta.version  # cheap: no dump is hashed
+        and await asyncio.to_thread(_snapshot_afresh, source, target, meta)
+    ):
+        if loop.time() > deadline:
+            raise StaleDumps(
+                f"the dumps in {source} are not of the store's version {meta.version[:12]}",
+                hint=f"run consortia-kg build -o {source} (or serve, which brings both up to date)",
+            )
+        await asyncio.sleep(0.1)
 
 
 def _alive(pid: int) -> bool:
@@ -329,6 +356,8 @@ class Publisher:
         self._watcher: asyncio.Task[None] | None = None
         self._retiring: set[asyncio.Task[None]] = set()
         self._refused_base: str | None = None
+        #: a version whose store came without its dumps: not tried again until they come
+        self._stale_dumps: str | None = None
         self._lock = asyncio.Lock()
 
     async def start(self) -> None:
@@ -374,15 +403,26 @@ class Publisher:
                 )
                 self._refused_base = meta.base
             return None
+        if meta.version == self._stale_dumps and (
+            dumps_version(self.config.dumps_dir, meta.base) != meta.version
+        ):
+            return None  # still without its dumps (said once, when first tried)
         return meta
 
     async def reload(self) -> bool:
         """Swap in the store on disk if it holds another version; return True if it did."""
         async with self._lock:
-            if self.changed() is None:
+            waiting = self.changed()
+            if waiting is None:
                 return False
             start = time.perf_counter()
-            fresh = await self._open()
+            try:
+                fresh = await self._open()
+            except StaleDumps as exc:
+                if waiting.version != self._stale_dumps:
+                    self.log(f"serve: not swapping in the rebuilt store (still serving): {exc}")
+                self._stale_dumps = waiting.version
+                return False
             old, self.current = self.current, fresh
             self.swaps += 1
             self.log(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Busy", "DumpJob", "Job", "QueryJob", "QueryTimeout", "Ready", "Reply", "UpdateJob"]
+__all__ = ["Busy", "Job", "QueryJob", "QueryTimeout", "Ready", "Reply", "UpdateJob"]
 
 
 @dataclass(frozen=True)
@@ -35,12 +35,7 @@ class UpdateJob:
     text: str
 
 
-@dataclass(frozen=True)
-class DumpJob:
-    """Return every quad of the store as N-Quads (to write dumps that match it)."""
-
-
-Job = QueryJob | UpdateJob | DumpJob
+Job = QueryJob | UpdateJob
 
 
 @dataclass(frozen=True)

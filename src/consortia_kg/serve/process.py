@@ -20,7 +20,7 @@ from typing import Any
 
 from consortia_kg.formats import ANSWER_GRAPH_FORMATS, ANSWER_ROW_FORMATS
 
-from .jobs import DumpJob, Job, QueryJob, Ready, Reply, UpdateJob
+from .jobs import Job, QueryJob, Ready, Reply, UpdateJob
 
 __all__ = ["answer", "isolate_network", "worker_main"]
 
@@ -157,18 +157,13 @@ def _oxigraph_syntax_error(text: str) -> Reply | None:
 
 
 def answer(store: Any, guard: Any, job: Job, base: str) -> Reply:
-    """Answer one job: a checked query, a refused update, or every quad for the dumps."""
+    """Answer one job: a checked query or a refused update."""
     from .guard import Refused
 
     try:
         if isinstance(job, UpdateJob):
             refused = guard.check_update(job.text)
             return Reply(refused.status, message=refused.message, hint=refused.hint)
-        if isinstance(job, DumpJob):
-            import pyoxigraph as ox
-
-            quads = store.quads_for_pattern(None, None, None, None)
-            return Reply(200, ox.serialize(quads, format=ox.RdfFormat.N_QUADS) or b"", "nquads")
         return _execute(store, guard, job, base)
     except Refused as refused:
         if refused.message.startswith("SPARQL syntax error") and isinstance(job, QueryJob):

@@ -1,6 +1,7 @@
 """Running the application: the store it needs, uvicorn in front of it, a server in a thread.
 
-``prepare_serving`` builds what a fresh clone lacks (the dumps and the store); ``run_server``
+``prepare_serving`` has the pipeline build what a fresh clone lacks (the dumps and the store, or
+what of them is stale); ``run_server``
 serves until SIGINT/SIGTERM, letting running requests finish; ``BackgroundServer`` runs the same
 server in a thread on 127.0.0.1, for tests and the benchmark.
 """
@@ -14,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+from consortia_kg.pipeline import bring_up_to_date, check_buildable
 
 from .config import ServeConfig
 
@@ -34,36 +37,21 @@ def _quiet(_: str) -> None:
 
 
 def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
-    """Make sure the store (and the dumps beside it) hold the records in ``config.data_dir``.
+    """Make sure the store and the dumps beside it hold the records in ``config.data_dir``.
 
-    The store is refilled only when the records, the base IRI or the build code changed; the
-    dumps are written again when they are missing or of another version.
+    The pipeline rebuilds only what is stale (each record built once, the dumps written into
+    ``config.dumps_dir`` and the store filled at ``config.store_dir``, nowhere else); the
+    server then serves what the pipeline wrote.
     """
-    from consortia_kg.api import prepare_store
-    from consortia_kg.errors import InputError
-    from consortia_kg.pipeline import build_dumps
-    from consortia_kg.query.store import read_meta
-
-    from .generation import _void_version
-
-    prepare_store(config.data_dir, config.store_dir, config.base, progress)
-    meta = read_meta(config.store_dir)
-    void = config.dumps_dir / "void.ttl"
-    current = meta is not None and void.is_file()
-    if current and meta is not None:
-        current = _void_version(void.read_bytes(), meta.base) == meta.version
-    if not current:
-        progress(f"serve: writing the dumps into {config.dumps_dir}")
-        run = build_dumps(config.data_dir, config.dumps_dir, config.base, progress)
-        if not run.files:
-            raise InputError(
-                f"the records in {config.data_dir} cannot be built",
-                hint=f"run consortia-kg validate --data {config.data_dir}",
-            )
+    run = bring_up_to_date(
+        config.data_dir, config.dumps_dir, config.store_dir, config.base, progress
+    )
+    check_buildable(run, config.data_dir)
 
 
 def uvicorn_config(config: ServeConfig, host: str, port: int, quiet: bool = False) -> Any:
     """Return the uvicorn settings: httptools where installed, limits above ours, graceful stop."""
+    # the web stack is imported when a server starts: prepare_serving alone needs none of it
     import uvicorn
 
     from .app import create_app

@@ -26,12 +26,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from .jobs import Busy, DumpJob, Job, QueryJob, QueryTimeout, Ready, Reply, UpdateJob
+from .jobs import Busy, Job, QueryJob, QueryTimeout, Ready, Reply, UpdateJob
 
 __all__ = [
     "Busy",
     "Channel",
-    "DumpJob",
     "QueryJob",
     "QueryTimeout",
     "Reply",

@@ -19,10 +19,10 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.build.graph import BuiltGraph, build_record
+from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import Problem, Severity
-from consortia_kg.pipeline import load_and_build
-from consortia_kg.records.model import display_path, read_record, record_file
+from consortia_kg.pipeline import load_and_build, load_and_build_record
+from consortia_kg.records.model import KINDS, display_path
 from consortia_kg.validate.engine import (
     load_shapes,
     split_shapes,
@@ -30,6 +30,7 @@ from consortia_kg.validate.engine import (
     validate_nodes,
     without_cascades,
 )
+from consortia_kg.validate.sparqlrules import sparql_constraints
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = ["ValidationSession", "record_mtimes", "watch"]
@@ -67,20 +68,17 @@ class ValidationSession:
         """Re-read one record file and validate what it says; return its problems."""
         if self.built is None:
             raise RuntimeError("call validate_all() first")
-        kind, schema, source_path = record_file(self.data_dir, path)
-        record, problems = read_record(kind, schema, path, display_path(path), source_path)
-        graph = ox.NamedNode(f"{self.base}graph/{kind}/{path.stem}")
+        one = load_and_build_record(self.data_dir, path, self.base)
+        record, problems, scratch = one.record, one.problems, one.built
+        graph = ox.NamedNode(f"{self.base}graph/{one.kind}/{path.stem}")
         if self.store.contains_named_graph(graph):
             self.store.remove_graph(graph)
         self.built.graphs.pop(graph.value, None)
         self.built._indexes.pop(graph.value, None)
         if record is None:
             return problems
-        scratch = BuiltGraph(base=self.base)
-        build_record(scratch, record, self.base, None)
         self.built.graphs[graph.value] = record
         self.store.bulk_extend(scratch.quads)
-        problems.extend(scratch.problems)
         # the record's own nodes; other subjects in its graph (an organisation it lists as a
         # member) are checked through their own records
         subjects = {q.subject.value for q in scratch.quads if isinstance(q.subject, ox.NamedNode)}
@@ -88,9 +86,8 @@ class ValidationSession:
         return problems + without_cascades(problems, self._check(focus, scratch.quads))
 
     def _check(self, focus: list[str], own: list[ox.Quad]) -> list[Problem]:
+        # heavy (it brings rdflib and pyshacl): imported where used, as the engine does
         from pyshacl_turbo import compile_shapes
-
-        from consortia_kg.validate.sparqlrules import sparql_constraints
 
         assert self.built is not None
         if self._compiled is None:  # compiled once per session
@@ -123,8 +120,6 @@ class ValidationSession:
 
 def record_mtimes(data_dir: Path) -> dict[Path, int]:
     """Every record file under ``data_dir`` with its modification time (ns) and size."""
-    from consortia_kg.records.model import KINDS
-
     found: dict[Path, int] = {}
     for folder, _schema in KINDS.values():
         base = data_dir / folder
