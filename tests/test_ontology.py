@@ -10,7 +10,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, PROV, SDO, TIME, VOID
 
 from consortia_kg.build.graph import build_graph
 from consortia_kg.paths import ontology_file
-from consortia_kg.records.model import load_records
+from consortia_kg.records import load_records
 from consortia_kg.vocab import CKG, DEFAULT_BASE_IRI
 
 REUSED = [ORG, SDO, DCTERMS, PROV, SKOS, TIME, DCAT, VOID, FOAF]

@@ -21,7 +21,7 @@ from consortia_kg.build.graph import BuiltGraph, build_graph
 from consortia_kg.build.sortedlines import LineSorter
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.query.store import data_fingerprint
-from consortia_kg.records.model import RecordSet, data_version, load_records, record_files
+from consortia_kg.records import RecordSet, data_version, load_records, record_files
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = ["Progress", "Run", "build_dumps", "build_store", "load_and_build", "validate_data"]

@@ -74,7 +74,7 @@ def validate(
     """
     from consortia_kg.atomic import write_atomic
     from consortia_kg.pipeline import validate_data
-    from consortia_kg.records.model import display_path
+    from consortia_kg.records import display_path
     from consortia_kg.validate.report import format_report
 
     only: set[str] = set()

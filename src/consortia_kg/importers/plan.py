@@ -28,8 +28,9 @@ from typing import Any
 from consortia_kg.atomic import write_atomic
 from consortia_kg.errors import InputError
 from consortia_kg.reconcile import ASK_SCORE, LINK_SCORE, Candidate, NameIndex
+from consortia_kg.records import display_path, load_records
 from consortia_kg.records import fieldtypes as t
-from consortia_kg.records.model import KINDS, SCHEMAS, Field, Schema, display_path, load_records
+from consortia_kg.records.schema import KINDS, SCHEMAS, Field, Schema
 from consortia_kg.records.writer import (
     canonical,
     item_to_dict,

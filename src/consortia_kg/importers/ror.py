@@ -37,7 +37,7 @@ from consortia_kg.importers.inputs import decode_text, input_error
 from consortia_kg.importers.plan import Ownership, Workspace
 from consortia_kg.records.fieldtypes import ROR as ROR_TYPE
 from consortia_kg.records.fieldtypes import FieldError
-from consortia_kg.records.model import ORG_STATUS_TERMS, ORG_TYPES
+from consortia_kg.records.schema import ORG_STATUS_TERMS, ORG_TYPES
 
 __all__ = ["ROR_KEYS", "RorInput", "RorRecord", "import_ror", "read_ror"]
 

@@ -475,7 +475,7 @@ def builder_fingerprint() -> str:
 
 def data_fingerprint(data_dir: Path, base: str) -> str:
     """Hash every record file's path and bytes, without parsing them (fast: no YAML)."""
-    from consortia_kg.records.model import KINDS
+    from consortia_kg.records import KINDS
 
     h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n".encode())
     for folder, _ in KINDS.values():

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from consortia_kg.build.graph import BuiltGraph, build_record
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.pipeline import load_and_build
-from consortia_kg.records.model import display_path, read_record, record_file
+from consortia_kg.records import display_path, read_record, record_file
 from consortia_kg.validate.engine import (
     load_shapes,
     split_shapes,
@@ -123,7 +123,7 @@ class ValidationSession:
 
 def record_mtimes(data_dir: Path) -> dict[Path, int]:
     """Every record file under ``data_dir`` with its modification time (ns) and size."""
-    from consortia_kg.records.model import KINDS
+    from consortia_kg.records import KINDS
 
     found: dict[Path, int] = {}
     for folder, _schema in KINDS.values():
