@@ -463,13 +463,14 @@ def write_meta(store_dir: Path, meta: StoreMeta) -> None:
 
 def builder_fingerprint() -> str:
     """Hash the code that turns records into quads: a changed builder means a refill."""
-    from consortia_kg import __version__, vocab
-    from consortia_kg.build import graph
-    from consortia_kg.records import fieldtypes, model, yamlsource
+    import importlib
+
+    from consortia_kg import __version__
+    from consortia_kg.build import BUILDER_MODULES
 
     h = hashlib.sha256(__version__.encode())
-    for module in (yamlsource, fieldtypes, model, graph, vocab):
-        h.update(Path(str(module.__file__)).read_bytes())
+    for name in BUILDER_MODULES:
+        h.update(Path(str(importlib.import_module(name).__file__)).read_bytes())
     return h.hexdigest()
 
 
