@@ -22,6 +22,7 @@ contacts never go into a public record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,7 @@ def parse_dump(text: str, display: str) -> RegistryDump:
     return RegistryDump(display, rows)
 
 
-def _line_finder(text: str) -> Any:
+def _line_finder(text: str) -> Callable[[int], int]:
     def line_of(pos: int) -> int:
         return text.count("\n", 0, pos) + 1
 
@@ -146,7 +147,7 @@ def _skip_blank_and_comments(text: str, pos: int) -> int:
 
 
 def _values(
-    text: str, pos: int, display: str, line_of: Any, start: int
+    text: str, pos: int, display: str, line_of: Callable[[int], int], start: int
 ) -> tuple[list[str | None], int]:
     """Read ``'text', NULL, 12)`` up to ``;``; return the values and the position after it."""
     values: list[str | None] = []

@@ -160,7 +160,7 @@ def _element_lines(text: str) -> list[int]:
         _, pos = decoder.raw_decode(text, pos)
 
 
-def _checked(data: Any, display: str, line: int) -> RorRecord:
+def _checked(data: object, display: str, line: int) -> RorRecord:
     """Check the shape of a ROR v2 record; refuse it naming the file, line and field."""
     if not isinstance(data, dict):
         raise input_error(
@@ -215,7 +215,7 @@ def _checked(data: Any, display: str, line: int) -> RorRecord:
     return RorRecord(display, line, data)
 
 
-def _is_name(name: Any) -> bool:
+def _is_name(name: object) -> bool:
     return (
         isinstance(name, dict)
         and isinstance(name.get("value"), str)
