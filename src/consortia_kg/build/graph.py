@@ -5,6 +5,12 @@ makes this possible is built lazily: the full build emits quads only, and when a
 location, the one record it is about is built again with indexing on (builds are deterministic).
 ``build`` never validates; it only reports what it cannot build (a post in a unit the record
 does not have).
+
+Why one module of ~800 lines: the renovation changes it from two sides at once (typed records
+here, IRIs minted by one module elsewhere), so it stays whole until both have landed. Its seams
+are marked: the way back from a node to its record (``Where``, ``RecordIndex``, ``BuiltGraph``),
+the emitter, and one function per record kind and per kind of item; the first and the consortium
+items are the parts to move out (``build/index.py``, ``build/consortium.py``).
 """
 
 from __future__ import annotations
