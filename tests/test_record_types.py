@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from consortia_kg.records import fieldtypes as t
-from consortia_kg.records import model
+from consortia_kg.records import model, plain
 from consortia_kg.records.schema import KINDS, Field, Schema
 
 
@@ -83,3 +83,22 @@ def test_every_item_class_is_used_by_one_schema() -> None:
         if isinstance(cls, type) and issubclass(cls, model.Item) and cls is not model.Item
     }
     assert used == defined
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.name)
+def test_plain_form_has_the_schema_keys(schema: Schema) -> None:
+    """records.plain (what importers produce) keys each mapping as the schema does."""
+    fields = getattr(plain, f"{schema.cls.__name__}Fields")
+    hints = typing.get_type_hints(fields)
+    assert set(hints) == {f.name for f in schema.fields}
+    for spec in schema.fields:
+        one = (
+            getattr(plain, f"{spec.schema.cls.__name__}Fields") if spec.schema is not None else str
+        )
+        if spec.none_or_list:
+            expected: object = str | list[str] | None
+        elif spec.many:
+            expected = list[one]
+        else:
+            expected = one | None
+        assert hints[spec.name] == expected, (schema.name, spec.name)

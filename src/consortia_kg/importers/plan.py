@@ -20,7 +20,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -338,7 +338,7 @@ class Workspace:
     # --- planning ------------------------------------------------------------------------
 
     def put(
-        self, kind: str, slug: str, record: dict[str, Any], own: Ownership, comment: str = ""
+        self, kind: str, slug: str, record: Mapping[str, object], own: Ownership, comment: str = ""
     ) -> Change:
         """Merge ``record`` into the existing ``kind`` record ``slug`` (if any) and plan it."""
         path = self.path(kind, slug)
@@ -369,7 +369,7 @@ class Workspace:
         return change
 
     def ensure_source(
-        self, raw: bytes, path: Path | None, display: str, record: dict[str, Any]
+        self, raw: bytes, path: Path | None, display: str, record: Mapping[str, object]
     ) -> str:
         """Return the slug of the source record for these bytes, planning one if none has them.
 
