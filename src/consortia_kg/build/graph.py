@@ -199,7 +199,7 @@ def _iri(value: str) -> NamedNode:
 
 
 V = TypeVar("V")
-I = TypeVar("I", bound=Item)
+ItemT = TypeVar("ItemT", bound=Item)
 
 
 def _value(located: Located[V] | None) -> V | None:
@@ -439,8 +439,8 @@ def _organisation(emit: _Emitter, record: Record, item: Organisation, base: str)
 
 
 def _first_of_each(
-    items: Iterable[I], identity: Callable[[I], Located[str] | None]
-) -> list[I]:
+    items: Iterable[ItemT], identity: Callable[[ItemT], Located[str] | None]
+) -> list[ItemT]:
     """Skip repeated ids: the record format reports them, and one IRI cannot be two items."""
     seen: set[str | None] = set()
     kept = []
