@@ -299,7 +299,7 @@ def endpoint_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
 def revalidate_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
     """Validate everything once, change one record, and time validating that change."""
     try:
-        from consortia_kg.validate.session import ValidationSession  # type: ignore[import-not-found]
+        from consortia_kg.session import ValidationSession  # type: ignore[import-not-found]
     except ImportError as exc:
         return {"skipped": f"not available: consortia_kg.session.ValidationSession ({exc})"}
     data = work / "data"

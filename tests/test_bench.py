@@ -59,7 +59,7 @@ def test_smoke_every_step_measured(smoke: tuple[dict[str, Any], str]) -> None:
     expected = {"generate", "build", "validate", "store", "endpoint", "endpoint-nocache"}
     expected.add("endpoint-rdflib")
     expected |= {f"query:{q.name}" for q in list_queries()}
-    session = importlib.util.find_spec("consortia_kg.validate.session") is not None
+    session = importlib.util.find_spec("consortia_kg.session") is not None
     expected.add("revalidate")
     assert expected <= set(rows), sorted(expected - set(rows))
     for step, row in rows.items():

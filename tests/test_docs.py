@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from consortia_kg.records.model import KINDS, Schema
+from consortia_kg.records import KINDS, Schema
 
 DOC = (Path(__file__).resolve().parent.parent / "docs" / "records.md").read_text()
 
@@ -42,7 +42,7 @@ def _first_table_keys(section: str) -> set[str]:
 
 
 def test_documented_terms_match_the_schema() -> None:
-    from consortia_kg.records import model as records
+    from consortia_kg.records import schema as records
 
     for name in ("STATUS_TERMS", "SCOPES", "LEGAL_STATUSES", "FUNDING_KINDS", "INITIATOR_TYPES"):
         for term in getattr(records, name):

@@ -9,7 +9,8 @@ import pytest
 
 from consortia_kg.errors import Severity
 from consortia_kg.pipeline import Run, validate_data
-from consortia_kg.records.model import display_path
+from consortia_kg.records import display_path
+from consortia_kg.records.model import Source
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
@@ -34,10 +35,10 @@ def test_record_conforms(run: Run, path: Path) -> None:
 def test_record_names_its_sources(run: Run, path: Path) -> None:
     kind = {"consortia": "consortium", "organisations": "organisation", "sources": "source"}
     record = run.records.records[kind[path.parent.name]][path.stem]
-    if record.kind == "source":
-        assert record.item.get("copy") or record.item.get("url")
+    if isinstance(record.item, Source):
+        assert record.item.copy or record.item.url
     else:
-        assert record.item.many("sources")
+        assert record.item.sources
 
 
 def test_no_personal_e_mail_in_data() -> None:

@@ -21,7 +21,7 @@ from consortia_kg.reconcile import (
     likely_duplicate_pairs,
     normalise_name,
 )
-from consortia_kg.records.model import load_records
+from consortia_kg.records import load_records
 from consortia_kg.records.writer import render_record
 
 ROOT = Path(__file__).resolve().parents[1]

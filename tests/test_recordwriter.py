@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consortia_kg.records.model import KINDS, SCHEMAS
+from consortia_kg.records import KINDS, SCHEMAS
 from consortia_kg.records.writer import (
     WIDTH,
     canonical,

@@ -10,7 +10,7 @@ import yaml
 
 from consortia_kg.errors import Problem
 from consortia_kg.pipeline import validate_data
-from consortia_kg.validate.session import ValidationSession
+from consortia_kg.session import ValidationSession
 from helpers.cases import CASE_IDS, CASES, apply_case
 from helpers.paths import FIXTURES
 
@@ -56,7 +56,7 @@ def test_a_fixed_record_comes_back_clean(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_watch_reports_each_saved_record(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from consortia_kg.validate.session import watch
+    from consortia_kg.session import watch
 
     data = tmp_path / "data"
     shutil.copytree(FIXTURES / "valid", data)

@@ -13,7 +13,7 @@ import consortia_kg.build.quadlines
 from consortia_kg.build.quadlines import record_lines
 from consortia_kg.build.sortedlines import LineSorter
 from consortia_kg.export.dumps import _triple_line, serialize_nquads, serialize_ntriples
-from consortia_kg.records.model import record_files
+from consortia_kg.records import record_files
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 BASE = "https://w3id.org/consortia-kg/"

@@ -39,7 +39,7 @@ from consortia_kg.build.manifest import (
 from consortia_kg.build.sortedlines import LineSorter
 from consortia_kg.errors import InputError, Problem, Severity
 from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, fill_quads, load_store, read_meta
-from consortia_kg.records.model import (
+from consortia_kg.records import (
     Record,
     RecordSet,
     data_version,

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.records.model import Organisation, Record
 
 __all__ = [
     "ACRONYM_SCORE",
@@ -237,7 +238,7 @@ class NameIndex:
         return found[:limit] if limit is not None else found
 
 
-def find_likely_duplicates(records: Iterable[Any]) -> list[Problem]:
+def find_likely_duplicates(records: Iterable[Record]) -> list[Problem]:
     """Return a warning for each pair of organisation records that are likely one organisation.
 
     ``records`` is a ``records.RecordSet`` (or any iterable of ``records.Record``); only
@@ -245,15 +246,15 @@ def find_likely_duplicates(records: Iterable[Any]) -> list[Problem]:
     and identical names (``name``, case aside) are left to the SHACL shapes, which report them
     as errors.
     """
-    from consortia_kg.records.model import SCHEMAS
+    from consortia_kg.records.schema import SCHEMAS
     from consortia_kg.records.writer import item_to_dict
 
-    orgs = {r.slug: r for r in records if r.kind == "organisation"}
-    plain = {slug: item_to_dict(SCHEMAS[r.kind], r.item) for slug, r in orgs.items()}
+    orgs = {r.slug: (r, r.item) for r in records if isinstance(r.item, Organisation)}
+    plain = {slug: item_to_dict(SCHEMAS[r.kind], item) for slug, (r, item) in orgs.items()}
     problems: list[Problem] = []
     for pair in likely_duplicate_pairs(plain):
-        record = orgs[pair.second]
-        located = record.item.located("name")
+        record, organisation = orgs[pair.second]
+        located = organisation.name
         how = "the same name" if pair.score >= 100 else f"a similar name (score {pair.score:.0f})"
         problems.append(
             Problem(

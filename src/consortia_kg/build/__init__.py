@@ -1,1 +1,23 @@
-"""Build: records become RDF, one named graph per record (in memory, or as sorted N-Quads lines)."""
+"""Build: records → RDF quads, one named graph per record (``graph``), streamed (``quadlines``).
+
+:data:`BUILDER_MODULES` lists the modules whose code decides which quads a record becomes: a
+change to any of them means a store or dump built before is stale (``build.manifest`` hashes
+their source files by name, without importing them), so a module split off one of them must be
+added here. tests/test_builder_modules.py fails when a builder module imports one of ours that
+is not listed.
+"""
+
+__all__ = ["BUILDER_MODULES"]
+
+#: modules whose code turns record files into quads (read in this order by the fingerprint)
+BUILDER_MODULES = (
+    "consortia_kg.records.yamlsource",
+    "consortia_kg.records.fieldtypes",
+    "consortia_kg.records.schema",
+    "consortia_kg.records.model",
+    "consortia_kg.records.parse",
+    "consortia_kg.records.load",
+    "consortia_kg.build.graph",
+    "consortia_kg.build.quadlines",
+    "consortia_kg.vocab",
+)

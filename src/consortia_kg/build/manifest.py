@@ -22,7 +22,8 @@ from pathlib import Path
 
 from consortia_kg import __version__
 from consortia_kg.atomic import write_atomic
-from consortia_kg.records.model import KINDS
+from consortia_kg.build import BUILDER_MODULES
+from consortia_kg.records.schema import KINDS
 
 __all__ = [
     "MANIFEST_NAME",
@@ -38,17 +39,6 @@ __all__ = [
 MANIFEST_NAME = ".manifest.json"
 #: Bumped when the manifest's fields change, so an old one reads as stale.
 _LAYOUT = 1
-#: The code that turns record files into quads: a change to any of them means a rebuild.
-#: Named, not imported: their files are hashed, and the streamed builder (multiprocessing)
-#: need not be imported by the up-to-date check every ``query`` makes.
-_BUILDER_MODULES = (
-    "consortia_kg.records.yamlsource",
-    "consortia_kg.records.fieldtypes",
-    "consortia_kg.records.model",
-    "consortia_kg.build.graph",
-    "consortia_kg.build.quadlines",
-    "consortia_kg.vocab",
-)
 
 
 @dataclass(frozen=True)
@@ -73,7 +63,7 @@ def builder_fingerprint() -> str:
     global _builder
     if _builder is None:
         h = hashlib.sha256(__version__.encode())
-        for name in _BUILDER_MODULES:
+        for name in BUILDER_MODULES:
             spec = importlib.util.find_spec(name)
             assert spec is not None and spec.origin is not None, name
             h.update(Path(spec.origin).read_bytes())

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from consortia_kg.build.graph import BuiltGraph, build_record
 from consortia_kg.errors import Problem
-from consortia_kg.records.model import RecordFile, read_found
+from consortia_kg.records import RecordFile, read_found
 
 __all__ = ["RecordLines", "default_jobs", "record_lines"]
 

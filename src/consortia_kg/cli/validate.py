@@ -76,7 +76,7 @@ def validate(
     # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.atomic import write_atomic
     from consortia_kg.pipeline import validate_data
-    from consortia_kg.records.model import display_path
+    from consortia_kg.records import display_path
     from consortia_kg.validate.report import format_report
 
     only: set[str] = set()
@@ -107,8 +107,8 @@ def validate(
 def _watch(data_dir: Path, base: str, fmt: str) -> None:
     """Report everything once, then each saved record's problems, until interrupted."""
     from consortia_kg.errors import Problem
+    from consortia_kg.session import ValidationSession, watch
     from consortia_kg.validate.report import format_report
-    from consortia_kg.validate.session import ValidationSession, watch
 
     session = ValidationSession(data_dir, base)
     problems = session.validate_all()

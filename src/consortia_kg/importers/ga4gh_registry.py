@@ -22,12 +22,21 @@ contacts never go into a public record.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from consortia_kg.importers.inputs import decode_text, input_error, sniff_format
 from consortia_kg.importers.plan import Ownership, Workspace, slugify
+from consortia_kg.records.plain import (
+    ConsortiumFields,
+    ImplementationFields,
+    OrganisationFields,
+    StandardFields,
+    StandardVersionFields,
+    WorkingGroupFields,
+)
 
 __all__ = [
     "COLUMNS",
@@ -126,7 +135,7 @@ def parse_dump(text: str, display: str) -> RegistryDump:
     return RegistryDump(display, rows)
 
 
-def _line_finder(text: str) -> Any:
+def _line_finder(text: str) -> Callable[[int], int]:
     def line_of(pos: int) -> int:
         return text.count("\n", 0, pos) + 1
 
@@ -146,7 +155,7 @@ def _skip_blank_and_comments(text: str, pos: int) -> int:
 
 
 def _values(
-    text: str, pos: int, display: str, line_of: Any, start: int
+    text: str, pos: int, display: str, line_of: Callable[[int], int], start: int
 ) -> tuple[list[str | None], int]:
     """Read ``'text', NULL, 12)`` up to ``;``; return the values and the position after it."""
     values: list[str | None] = []
@@ -243,7 +252,7 @@ def import_registry(ws: Workspace, raw: bytes, display: str, path: Path | None) 
             identifiers=[("ga4gh-registry", org_id)], source=source,
         ) or ws.free_slug("organisation", slugify(org_id))  # fmt: skip
         impls = by_org.get(org_id, [])
-        record: dict[str, Any] = {
+        record: OrganisationFields = {
             "name": row["name"] or org_id,
             "acronym": row["short_name"],
             "homepage": row["url"],
@@ -271,10 +280,10 @@ def import_registry(ws: Workspace, raw: bytes, display: str, path: Path | None) 
 
 def _consortium(
     ws: Workspace, dump: RegistryDump, row: dict[str, str | None], source: str
-) -> dict[str, Any]:
+) -> ConsortiumFields:
     name, acronym = str(row["name"] or CONSORTIUM_ID), str(row["short_name"] or "")
     slug = ws.find("consortium", name, acronym=acronym, source=source)
-    record: dict[str, Any] = {"name": name, "acronym": acronym or None, "homepage": row["url"]}
+    record: ConsortiumFields = {"name": name, "acronym": acronym or None, "homepage": row["url"]}
     if slug is None:
         slug = ws.free_slug("consortium", slugify(acronym or name))
         record["status"] = "active"
@@ -284,10 +293,10 @@ def _consortium(
         ]
     record["id"] = slug
     group_ids = work_stream_slugs(dump, ws.get("consortium", slug))
-    groups = []
+    groups: list[WorkingGroupFields] = []
     for stream in dump.rows["work_stream"]:
         stream_id = str(stream["id"])
-        group: dict[str, Any] = {
+        group: WorkingGroupFields = {
             "id": group_ids[stream_id],
             "name": stream["name"] or stream_id,
             "acronym": stream["abbreviation"],
@@ -326,7 +335,7 @@ def _stream_slug(group_ids: dict[str, str], stream_id: str | None) -> str | None
 
 def registry_standards(
     dump: RegistryDump, source: str, group_ids: dict[str, str]
-) -> list[dict[str, Any]]:
+) -> list[StandardFields]:
     """Return the dump's standards as ``standards`` items of the consortium record.
 
     One per row of table ``standard``, in the dump's order: its id, name, abbreviation
@@ -338,11 +347,11 @@ def registry_standards(
     """
     statuses = {r["id"]: r["status"] for r in dump.rows["release_status"]}
     categories = {r["id"]: r["category"] for r in dump.rows["standard_category"]}
-    out = []
+    out: list[StandardFields] = []
     for row in dump.rows["standard"]:
         category = categories.get(row["standard_category_id"]) or row["standard_category_id"]
         stream = row["work_stream_id"]
-        versions = [
+        versions: list[StandardVersionFields] = [
             {
                 "id": slugify(str(v["version_number"] or v["id"])),
                 "version": v["version_number"],
@@ -386,7 +395,7 @@ def _implementation(
     versions: dict[str | None, dict[str, str | None]],
     source: str,
     consortium: str | None,
-) -> dict[str, Any]:
+) -> ImplementationFields:
     version = versions.get(impl["standard_version_id"], {})
     standard, _, number = str(impl["standard_version_id"] or "").partition(":")
     return {

@@ -20,7 +20,7 @@ import difflib
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,8 +28,9 @@ from typing import Any
 from consortia_kg.atomic import write_atomic
 from consortia_kg.errors import InputError
 from consortia_kg.reconcile import ASK_SCORE, LINK_SCORE, Candidate, NameIndex
+from consortia_kg.records import display_path, load_records
 from consortia_kg.records import fieldtypes as t
-from consortia_kg.records.model import KINDS, SCHEMAS, Field, Schema, display_path, load_records
+from consortia_kg.records.schema import KINDS, SCHEMAS, Field, Schema
 from consortia_kg.records.writer import (
     canonical,
     item_to_dict,
@@ -337,7 +338,7 @@ class Workspace:
     # --- planning ------------------------------------------------------------------------
 
     def put(
-        self, kind: str, slug: str, record: dict[str, Any], own: Ownership, comment: str = ""
+        self, kind: str, slug: str, record: Mapping[str, object], own: Ownership, comment: str = ""
     ) -> Change:
         """Merge ``record`` into the existing ``kind`` record ``slug`` (if any) and plan it."""
         path = self.path(kind, slug)
@@ -368,7 +369,7 @@ class Workspace:
         return change
 
     def ensure_source(
-        self, raw: bytes, path: Path | None, display: str, record: dict[str, Any]
+        self, raw: bytes, path: Path | None, display: str, record: Mapping[str, object]
     ) -> str:
         """Return the slug of the source record for these bytes, planning one if none has them.
 

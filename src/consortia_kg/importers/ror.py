@@ -37,7 +37,15 @@ from consortia_kg.importers.inputs import decode_text, input_error
 from consortia_kg.importers.plan import Ownership, Workspace
 from consortia_kg.records.fieldtypes import ROR as ROR_TYPE
 from consortia_kg.records.fieldtypes import FieldError
-from consortia_kg.records.model import ORG_STATUS_TERMS, ORG_TYPES
+from consortia_kg.records.plain import (
+    IdentifierFields,
+    LabelFields,
+    LocationFields,
+    OrganisationFields,
+    RelationshipFields,
+    SourceFields,
+)
+from consortia_kg.records.schema import ORG_STATUS_TERMS, ORG_TYPES
 
 __all__ = ["ROR_KEYS", "RorInput", "RorRecord", "import_ror", "read_ror"]
 
@@ -160,7 +168,7 @@ def _element_lines(text: str) -> list[int]:
         _, pos = decoder.raw_decode(text, pos)
 
 
-def _checked(data: Any, display: str, line: int) -> RorRecord:
+def _checked(data: object, display: str, line: int) -> RorRecord:
     """Check the shape of a ROR v2 record; refuse it naming the file, line and field."""
     if not isinstance(data, dict):
         raise input_error(
@@ -215,7 +223,7 @@ def _checked(data: Any, display: str, line: int) -> RorRecord:
     return RorRecord(display, line, data)
 
 
-def _is_name(name: Any) -> bool:
+def _is_name(name: object) -> bool:
     return (
         isinstance(name, dict)
         and isinstance(name.get("value"), str)
@@ -280,9 +288,9 @@ def _wikidata(data: dict[str, Any]) -> tuple[str | None, list[str]]:
     return None, []
 
 
-def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> dict[str, Any]:
+def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> OrganisationFields:
     names = data["names"]
-    out: dict[str, Any] = {"name": _display_name(data)}
+    out: OrganisationFields = {"name": _display_name(data)}
     acronyms = [n["value"].strip() for n in names if "acronym" in n["types"]]
     if acronyms:
         out["acronym"] = acronyms[0]
@@ -304,7 +312,7 @@ def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> dict[s
     wikidata, more_wikidata = _wikidata(data)
     if wikidata:
         out["wikidata"] = wikidata
-    identifiers: list[dict[str, str]] = []
+    identifiers: list[IdentifierFields] = []
     for ext in data["external_ids"]:
         if ext["type"] == "wikidata":
             values = more_wikidata  # the preferred one is `wikidata`
@@ -319,9 +327,9 @@ def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> dict[s
         identifiers.extend({"scheme": ext["type"], "value": v} for v in values)
     out["identifiers"] = identifiers
     out["locations"] = [_location(loc) for loc in data["locations"]]
-    relationships = []
+    relationships: list[RelationshipFields] = []
     for rel in data["relationships"]:
-        item: dict[str, Any] = {"type": rel["type"]}
+        item: RelationshipFields = {"type": rel["type"]}
         if rel["id"] in by_ror:
             item["organisation"] = by_ror[rel["id"]]
         item["ror"] = rel["id"]
@@ -333,31 +341,37 @@ def _record(data: dict[str, Any], by_ror: dict[str, str], source: str) -> dict[s
     return out
 
 
-def _label(name: dict[str, Any]) -> dict[str, Any]:
+def _label(name: dict[str, Any]) -> LabelFields:
     """A ROR name as a ``labels`` item: its value, language (when ROR gives one) and types."""
-    label: dict[str, Any] = {"value": name["value"].strip()}
+    label: LabelFields = {"value": name["value"].strip()}
     if name.get("lang"):
         label["lang"] = name["lang"]
     label["types"] = list(name["types"])
     return label
 
 
-def _location(location: dict[str, Any]) -> dict[str, Any]:
+def _location(location: dict[str, Any]) -> LocationFields:
     details = location["geonames_details"]
-    out: dict[str, Any] = {}
-    for key, ror_key in (
-        ("city", "name"),
-        ("region", "country_subdivision_name"),
-        ("country", "country_name"),
-        ("country_code", "country_code"),
-    ):
-        if details.get(ror_key):
-            out[key] = str(details[ror_key]).strip()
+    out: LocationFields = {}
+    # a key is left out, not set to None, where ROR gives nothing: a re-import merges by key
+    if (city := _detail(details, "name")) is not None:
+        out["city"] = city
+    if (region := _detail(details, "country_subdivision_name")) is not None:
+        out["region"] = region
+    if (country := _detail(details, "country_name")) is not None:
+        out["country"] = country
+    if (country_code := _detail(details, "country_code")) is not None:
+        out["country_code"] = country_code
     out["geonames_id"] = str(location["geonames_id"])
     return out
 
 
-def _source_fields(data: RorInput) -> dict[str, Any]:
+def _detail(details: dict[str, Any], key: str) -> str | None:
+    """Return a GeoNames detail as text, or None when ROR gives none."""
+    return str(details[key]).strip() if details.get(key) else None
+
+
+def _source_fields(data: RorInput) -> SourceFields:
     stem = data.path.name if data.path is not None else data.display
     release = re.search(r"v\d+(?:\.\d+)+", stem)
     title = f"ROR records, release {release.group(0)}" if release else f"ROR records ({stem})"
@@ -367,7 +381,7 @@ def _source_fields(data: RorInput) -> dict[str, Any]:
         if isinstance(r.data.get("admin"), dict)
         and isinstance(r.data["admin"].get("last_modified"), dict)
     ]
-    fields: dict[str, Any] = {
+    fields: SourceFields = {
         "title": title,
         "kind": "registry-release",
         "publisher": "Research Organization Registry (ROR)",

@@ -5,7 +5,8 @@ The text is what a curator would write by hand: keys in the order of the record 
 ``12:30`` as anything but text), long prose folded at :data:`WIDTH` columns, short lists of
 scalars in flow style. The same dict always gives the same bytes, so a re-import is idempotent
 and a diff shows only what changed. :func:`render_record` checks that the text reads back through
-``records.parse_record`` to the same values, and raises ``ValueError`` (a bug) when it does not.
+``records.parse.parse_record`` to the same values, and raises ``ValueError`` (a bug) when it
+does not.
 
 :func:`update_record_text` changes an existing file as little as it can: the top-level keys whose
 values stay the same keep their text, and every comment above a key stays with it, so a record a
@@ -20,7 +21,9 @@ from collections.abc import Mapping as MappingABC
 from typing import Any
 
 from consortia_kg.records.fieldtypes import DateValue
-from consortia_kg.records.model import SCHEMAS, Field, Item, Located, Schema, parse_record
+from consortia_kg.records.model import Item, Located
+from consortia_kg.records.parse import parse_record
+from consortia_kg.records.schema import SCHEMAS, Field, Schema
 from consortia_kg.records.yamlsource import parse_yaml
 
 __all__ = [
@@ -171,8 +174,9 @@ def item_to_dict(schema: Schema, item: Item) -> dict[str, Any]:
     """Return a parsed record (or item) as plain data: strings, lists and dicts, in schema order."""
     out: dict[str, Any] = {}
     for spec in schema.fields:
-        value = item.values.get(spec.name)
-        if value is None:
+        # the one place a record is read by key: the schema drives a generic copy
+        value = getattr(item, spec.name)
+        if value is None or value == ():
             continue
         out[spec.name] = _plain(spec, value)
     return out
@@ -186,23 +190,22 @@ def canonical(kind: str, record: MappingABC[str, Any]) -> dict[str, Any]:
 # --- plain values ------------------------------------------------------------------------------
 
 
-def _plain(spec: Field, value: Any) -> Any:
-    if isinstance(value, list):
+def _plain(spec: Field, value: tuple[Located[object] | Item, ...] | Located[object] | Item) -> Any:
+    if isinstance(value, tuple):
         return [_plain_one(spec, v) for v in value]
     if isinstance(value, Located) and spec.none_or_list:
         return "none"
     return _plain_one(spec, value)
 
 
-def _plain_one(spec: Field, value: Any) -> Any:
+def _plain_one(spec: Field, value: Located[object] | Item) -> Any:
     if isinstance(value, Item):
         assert spec.schema is not None
         return item_to_dict(spec.schema, value)
-    assert isinstance(value, Located)
     return _scalar_text(value.value)
 
 
-def _scalar_text(value: Any) -> str:
+def _scalar_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, DateValue):

@@ -128,7 +128,7 @@ def _validate_pyshacl(built: BuiltGraph, shapes: Any) -> list[_Finding]:
     from pyshacl import validate
     from rdflib import Graph
 
-    from consortia_kg.export.dumps import serialize_ntriples
+    from consortia_kg.serialize import serialize_ntriples
 
     data = Graph()
     data.parse(data=serialize_ntriples(built.triples()).decode(), format="nt")

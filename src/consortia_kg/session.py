@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.pipeline import load_and_build, load_and_build_record
-from consortia_kg.records.model import KINDS, display_path
+from consortia_kg.records import KINDS, display_path
 from consortia_kg.validate.engine import (
     load_shapes,
     split_shapes,
