@@ -11,7 +11,7 @@ same run (so the ratios hold on a noisy machine):
               vs pyoxigraph's raw load of the same N-Triples (Store().bulk_load of consortia.nt)
   validate    full validation, fast engine (pipeline.validate_data(engine="fast"))
               vs plain pySHACL on the whole graph (engine="pyshacl"; 600 s at most)
-  store       filling the store on disk (store.fill_store)
+  store       filling the store on disk (pipeline.build_store: records read, built, sorted, bulk-loaded)
               vs pyoxigraph bulk_load of consortia.nq into a store on disk
   query:NAME  each named query through the package, median of several runs
               vs the same bound query text on a pyoxigraph Store loaded directly
