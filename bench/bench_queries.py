@@ -21,7 +21,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.export.dumps import serialize_nquads
 from consortia_kg.pipeline import load_and_build
 from consortia_kg.query.named import (
     NamedQuery,
@@ -29,6 +28,7 @@ from consortia_kg.query.named import (
     list_queries,
     parse_param_assignments,
 )
+from consortia_kg.serialize import serialize_nquads
 from consortia_kg.vocab import resolve_base_iri
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 import consortia_kg.build.quadlines
 from consortia_kg.build.quadlines import record_lines
 from consortia_kg.build.sortedlines import LineSorter
-from consortia_kg.export.dumps import _triple_line, serialize_nquads, serialize_ntriples
+from consortia_kg.export.dumps import triple_line
 from consortia_kg.records import record_files
+from consortia_kg.serialize import serialize_nquads, serialize_ntriples
 
 VALID = Path(__file__).parent / "fixtures" / "valid"
 BASE = "https://w3id.org/consortia-kg/"
@@ -78,7 +79,7 @@ def test_ntriples_from_sorted_nquads_are_sorted(rows: list[tuple[str, str, objec
     nquads = serialize_nquads(quads).splitlines(keepends=True)
     derived: list[bytes] = []
     for line in nquads:
-        triple = _triple_line(line)
+        triple = triple_line(line)
         if not derived or derived[-1] != triple:
             derived.append(triple)
     assert b"".join(derived) == serialize_ntriples(q.triple for q in quads)

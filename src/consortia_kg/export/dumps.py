@@ -2,10 +2,10 @@
 
 Written atomically and byte-identical for the same records. The dump files are written from a
 sorted stream of N-Quads lines, one pass per format, so memory does not grow with the data:
-N-Quads as they come, N-Triples by dropping the graph (the order holds, see ``_triple_line``),
+N-Quads as they come, N-Triples by dropping the graph (the order holds, see ``triple_line``),
 Turtle and JSON-LD one subject at a time from the N-Triples just written, with the writers of
 :mod:`consortia_kg.serialize` (whose ``serialize_*`` functions write small graphs in memory, a
-page or a query result, with the same code per subject; re-exported here for old callers).
+page or a query result, with the same code per subject).
 """
 
 from __future__ import annotations
@@ -33,23 +33,13 @@ from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
 from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
 from consortia_kg.serialize import TurtleWriter as _TurtleWriter
-from consortia_kg.serialize import (
-    prefixes_for,
-    serialize_jsonld,
-    serialize_nquads,
-    serialize_ntriples,
-    serialize_turtle,
-)
+from consortia_kg.serialize import serialize_turtle
 from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, mint
 
 __all__ = [
     "DUMP_STEM",
     "DumpSet",
-    "prefixes_for",
-    "serialize_jsonld",
-    "serialize_nquads",
-    "serialize_ntriples",
-    "serialize_turtle",
+    "triple_line",
     "write_dump_stream",
 ]
 
@@ -140,7 +130,7 @@ class _Batched:
             self.parts, self.held = [], 0
 
 
-def _triple_line(quad_line: bytes) -> bytes:
+def triple_line(quad_line: bytes) -> bytes:
     """Drop the graph name of an N-Quads line.
 
     Sorted N-Quads lines give sorted N-Triples lines this way: two lines first differ inside
@@ -212,7 +202,7 @@ def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -
     for line in quad_lines:
         nq.write(line)
         written.quads += 1
-        triple = _triple_line(line)
+        triple = triple_line(line)
         if triple != previous:
             nt.write(triple)
             written.triples += 1
