@@ -32,8 +32,9 @@ import yaml
 from pyoxigraph import Literal, NamedNode
 
 from consortia_kg.errors import InputError
+from consortia_kg.iris import record_iri
 from consortia_kg.paths import queries_dir
-from consortia_kg.vocab import PREFIXES, XSD, mint
+from consortia_kg.vocab import PREFIXES, XSD
 
 __all__ = [
     "PARAM_TYPES",
@@ -119,7 +120,7 @@ def _record(kind: str) -> Callable[[str, Param, str], Term]:
             return _iri(value, _param, base)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
             raise ValueError
-        return NamedNode(mint(base, kind, value))
+        return NamedNode(record_iri(base, kind, value))
 
     return convert
 

@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from consortia_kg.build.graph import BuiltGraph, build_record
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.iris import record_graph
 from consortia_kg.pipeline import load_and_build
 from consortia_kg.records.model import display_path, read_record, record_file
 from consortia_kg.validate.engine import (
@@ -69,7 +70,7 @@ class ValidationSession:
             raise RuntimeError("call validate_all() first")
         kind, schema, source_path = record_file(self.data_dir, path)
         record, problems = read_record(kind, schema, path, display_path(path), source_path)
-        graph = ox.NamedNode(f"{self.base}graph/{kind}/{path.stem}")
+        graph = ox.NamedNode(record_graph(self.base, kind, path.stem))
         if self.store.contains_named_graph(graph):
             self.store.remove_graph(graph)
         self.built.graphs.pop(graph.value, None)
