@@ -415,16 +415,16 @@ class EmbeddedStore:
             return SelectResult.of(result)
         if isinstance(result, ox.QueryBoolean):
             return AskResult(bool(result))
-        from consortia_kg.query.named import query_form
+        from consortia_kg.query.sparqltext import query_form
 
         return GraphResult(list(result), form=query_form(text))
 
 
 def _has_dataset(text: str) -> bool:
     """Return True when the query has a FROM or FROM NAMED clause (lexed, not guessed)."""
-    from consortia_kg.query.named import query_has_dataset
+    from consortia_kg.query.sparqltext import has_dataset_clause
 
-    return query_has_dataset(text)
+    return has_dataset_clause(text)
 
 
 # --- the store on disk -----------------------------------------------------------------------
