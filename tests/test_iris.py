@@ -221,3 +221,37 @@ def test_what_the_layout_does_not_mint_parses_to_none(iri: str) -> None:
 def test_mint_refuses_a_segment_that_is_not_a_slug(segment: str) -> None:
     with pytest.raises(ValueError, match="cannot mint"):
         iris.working_group_iri(CON, segment) if segment else iris.mint(BASE, segment)
+
+
+@pytest.mark.parametrize(
+    ("iri", "graph", "owner", "node_kind"),
+    [
+        (CON, BASE + "graph/consortium/ga4gh", None, "consortium"),
+        (CON + "/working-group/dwg", BASE + "graph/consortium/ga4gh", CON, "working-group"),
+        (
+            CON + "/standard/vrs/version/1",
+            BASE + "graph/consortium/ga4gh",
+            CON + "/standard/vrs",
+            "version",
+        ),
+        (ORG + "/implementation/ena", BASE + "graph/organisation/uk-ac-ebi", ORG, "implementation"),
+        (BASE + "graph/source/s1", BASE + "graph/source/s1", None, "source"),
+        (BASE + "disease/cancer", None, None, "disease"),
+    ],
+)
+def test_the_record_graph_and_owner_of_a_node(
+    iri: str, graph: str | None, owner: str | None, node_kind: str
+) -> None:
+    assert iris.record_graph_of(BASE, iri) == graph
+    assert iris.owner_iri(BASE, iri) == owner
+    parts = iris.parse_iri(BASE, iri)
+    assert parts is not None and parts.node_kind == node_kind
+
+
+def test_kind_namespaces() -> None:
+    assert iris.kind_namespaces(BASE, ("consortium", "graph")) == {
+        "consortium": BASE + "consortium/",
+        "graph": BASE + "graph/",
+    }
+    with pytest.raises(ValueError, match="no top-level kind"):
+        iris.kind_namespaces(BASE, ("working-group",))

@@ -37,10 +37,12 @@ __all__ = [
     "event_iri",
     "implementation_iri",
     "iri_of",
+    "kind_namespaces",
     "location_iri",
     "membership_iri",
     "mint",
     "organisation_iri",
+    "owner_iri",
     "parse_iri",
     "parse_path",
     "parse_record_graph",
@@ -48,6 +50,7 @@ __all__ = [
     "post_holder_iri",
     "post_iri",
     "record_graph",
+    "record_graph_of",
     "record_iri",
     "record_of_iri",
     "role_iri",
@@ -123,6 +126,11 @@ class IriParts:
     def is_record(self) -> bool:
         """Return True for the thing a record describes (not an item of it, nor its graph)."""
         return self.kind in RECORD_KINDS and not self.sub_kind and not self.graph
+
+    @property
+    def node_kind(self) -> str:
+        """Return the kind of the node itself: ``version`` for a standard's version."""
+        return self.leaf_kind or self.sub_kind or self.kind
 
     @property
     def record(self) -> tuple[str, str] | None:
@@ -365,3 +373,27 @@ def record_of_iri(base: str, iri: str) -> tuple[str, str] | None:
     """Return (kind, slug) of the record whose build mints ``iri`` (its thing, items or graph)."""
     parts = parse_iri(base, iri)
     return parts.record if parts is not None else None
+
+
+def record_graph_of(base: str, iri: str) -> str | None:
+    """Return the record graph whose build mints ``iri`` (a thing, an item of it, or the graph)."""
+    owner = record_of_iri(base, iri)
+    return record_graph(base, *owner) if owner is not None else None
+
+
+def owner_iri(base: str, iri: str) -> str | None:
+    """Return the IRI of the node ``iri`` is minted under (an implementation's consortium)."""
+    parts = parse_iri(base, iri)
+    if parts is None or parts.graph or not parts.sub_kind:
+        return None
+    if parts.leaf_kind:
+        return iri_of(base, IriParts(parts.kind, parts.slug, parts.sub_kind, parts.sub_id))
+    return iri_of(base, IriParts(parts.kind, parts.slug))
+
+
+def kind_namespaces(base: str, kinds: tuple[str, ...]) -> dict[str, str]:
+    """Return ``{kind: "{base}<kind>/"}``: the namespaces a dump or a table shortens IRIs by."""
+    for kind in kinds:
+        if kind != "graph" and kind not in LAYOUT[""]:
+            raise ValueError(f"{kind!r} is no top-level kind of the IRI layout")
+    return {kind: f"{base}{kind}/" for kind in kinds}
