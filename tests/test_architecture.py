@@ -30,7 +30,7 @@ TESTS = ROOT / "tests"
 
 #: Ground modules: they import nothing of the package (``iris`` once it exists; ``__init__``
 #: holds only the version).
-GROUND = ("paths", "errors", "atomic", "vocab", "formats", "iris", "__init__")
+GROUND = ("paths", "errors", "atomic", "vocab", "formats", "iris", "sparqltext", "__init__")
 
 #: Layers, lowest first. A unit (a top-level module, or a subpackage with all its modules) may
 #: import its own modules and units of a lower layer, never one of its own layer or above.

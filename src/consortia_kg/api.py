@@ -25,6 +25,7 @@ import pyoxigraph as ox
 
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import InputError
+from consortia_kg.iris import kind_namespaces
 from consortia_kg.paths import DEFAULT_DATA_DIR
 from consortia_kg.pipeline import bring_up_to_date, check_buildable, load_and_build
 from consortia_kg.query.named import (
@@ -106,7 +107,7 @@ def _open(store_dir: Path, memory: bool, progress: Progress) -> EmbeddedStore:
 def display_prefixes(base: str) -> list[tuple[str, str]]:
     """Return the prefixes a table shortens IRIs with, longest namespace first."""
     kinds = ("consortium", "organisation", "source", "graph", "disease", "role")
-    pairs = {"kg": base, **PREFIXES, **{k: f"{base}{k}/" for k in kinds}}
+    pairs = {"kg": base, **PREFIXES, **kind_namespaces(base, kinds)}
     return sorted(pairs.items(), key=lambda kv: -len(kv[1]))
 
 

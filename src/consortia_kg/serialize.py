@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from pyoxigraph import NamedNode, Triple
 
 from consortia_kg.formats import format_named
+from consortia_kg.iris import kind_namespaces
 from consortia_kg.vocab import PREFIXES, RDF, XSD
 
 __all__ = [
@@ -142,7 +143,7 @@ _XSD_INTEGER = XSD + "integer"
 
 def _turtle_prefixes(base: str) -> dict[str, str]:
     kinds = ("consortium", "organisation", "source", "graph", "disease", "role")
-    return {**prefixes_for(base), **{k: f"{base}{k}/" for k in kinds}}
+    return {**prefixes_for(base), **kind_namespaces(base, kinds)}
 
 
 _SAFE_LOCAL = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")

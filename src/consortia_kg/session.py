@@ -21,6 +21,7 @@ import pyoxigraph as ox
 
 from consortia_kg.build.graph import BuiltGraph
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.iris import record_graph
 from consortia_kg.pipeline import load_and_build, load_and_build_record
 from consortia_kg.records import KINDS, display_path
 from consortia_kg.validate.engine import (
@@ -70,7 +71,7 @@ class ValidationSession:
             raise RuntimeError("call validate_all() first")
         one = load_and_build_record(self.data_dir, path, self.base)
         record, problems, scratch = one.record, one.problems, one.built
-        graph = ox.NamedNode(f"{self.base}graph/{one.kind}/{path.stem}")
+        graph = ox.NamedNode(record_graph(self.base, one.kind, path.stem))
         if self.store.contains_named_graph(graph):
             self.store.remove_graph(graph)
         self.built.graphs.pop(graph.value, None)

@@ -1,23 +1,21 @@
-"""Namespaces, prefixes and the one function that mints IRIs.
+"""Namespaces, prefixes and the base IRI.
 
-Imports nothing of ours. Ontology terms live under a fixed namespace; instance IRIs live under a
-configurable base so that a server can make every minted IRI a working URL.
+Imports nothing of ours: :mod:`consortia_kg.iris` owns the layout of instance IRIs. Ontology
+terms live under a fixed namespace; instance IRIs live under a configurable base so that a
+server can make every minted IRI a working URL.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import unicodedata
 
 __all__ = [
     "CKG",
     "DEFAULT_BASE_IRI",
     "PREFIXES",
     "check_base_iri",
-    "mint",
     "resolve_base_iri",
-    "slugify",
 ]
 
 #: Where instance IRIs live unless ``--base-iri`` or ``CONSORTIA_KG_BASE_IRI`` says otherwise.
@@ -60,8 +58,6 @@ PREFIXES: dict[str, str] = {
     "xsd": XSD,
 }
 
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
 
 def check_base_iri(base: str) -> str:
     """Return ``base`` if it can carry slash IRIs, else raise ``ValueError`` saying why."""
@@ -75,22 +71,3 @@ def check_base_iri(base: str) -> str:
 def resolve_base_iri(base: str | None = None) -> str:
     """Pick the base IRI: the argument, else ``CONSORTIA_KG_BASE_IRI``, else the default."""
     return check_base_iri(base or os.environ.get("CONSORTIA_KG_BASE_IRI") or DEFAULT_BASE_IRI)
-
-
-def mint(base: str, *segments: str) -> str:
-    """Mint the IRI of a thing from path segments: ``mint(b, "consortium", "ga4gh")``.
-
-    Every instance IRI comes from here, so the server can map paths back to IRIs.
-    """
-    for segment in segments:
-        if not _SEGMENT.match(segment):
-            raise ValueError(f"cannot mint an IRI from segment {segment!r}")
-    return base + "/".join(segments)
-
-
-def slugify(text: str) -> str:
-    """Turn a label into a slug (``Alzheimer's Disease`` → ``alzheimers-disease``)."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = re.sub(r"['’]", "", ascii_text.lower())
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-    return slug or "x"

@@ -19,5 +19,6 @@ BUILDER_MODULES = (
     "consortia_kg.records.load",
     "consortia_kg.build.graph",
     "consortia_kg.build.quadlines",
+    "consortia_kg.iris",
     "consortia_kg.vocab",
 )

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 from pyoxigraph import Literal, NamedNode, Quad, Triple
 
+from consortia_kg import iris
 from consortia_kg.errors import Problem
 from consortia_kg.records.fieldtypes import DateValue
 from consortia_kg.records.load import RecordSet
@@ -48,8 +49,6 @@ from consortia_kg.vocab import (
     SCHEMA,
     SKOS,
     XSD,
-    mint,
-    slugify,
 )
 
 __all__ = ["BuiltGraph", "RecordIndex", "Where", "build_graph", "build_record"]
@@ -105,18 +104,12 @@ class BuiltGraph:
 
     def record_of(self, iri: str) -> Record | None:
         """Return the record whose build mints ``iri`` (its thing, items, or graph)."""
-        if not iri.startswith(self.base):
-            return None
-        parts = iri[len(self.base) :].split("/")
-        if parts[0] == "graph" and len(parts) >= 3:
-            parts = parts[1:]
-        if len(parts) < 2:
-            return None
-        return self.graphs.get(mint(self.base, "graph", parts[0], parts[1]))
+        owner = iris.record_of_iri(self.base, iri)
+        return self.graphs.get(iris.record_graph(self.base, *owner)) if owner else None
 
     def index_of(self, record: Record) -> RecordIndex:
         """Build one record again with indexing on (cached)."""
-        graph = mint(self.base, "graph", record.kind, record.slug)
+        graph = iris.record_graph(self.base, record.kind, record.slug)
         if graph not in self._indexes:
             index = RecordIndex()
             scratch = BuiltGraph(base=self.base)
@@ -295,7 +288,7 @@ def build_graph(records: RecordSet, base: str) -> BuiltGraph:
 
 def build_record(out: BuiltGraph, record: Record, base: str, index: RecordIndex | None) -> None:
     """Add one record's quads to ``out`` (and, with an index, where each came from)."""
-    graph = NamedNode(mint(base, "graph", record.kind, record.slug))
+    graph = NamedNode(iris.record_graph(base, record.kind, record.slug))
     out.graphs[graph.value] = record
     emit = _Emitter(out, record, graph, index)
     _provenance(emit, record, base)
@@ -313,7 +306,11 @@ def _provenance(emit: _Emitter, record: Record, base: str) -> None:
     emit.node(g, record.item, NamedNode(PROV + "Entity"))
     emit.add(g, ckg("recordFile"), Literal(record.source_path))
     emit.add(g, ckg("contentHash"), Literal("sha256:" + record.sha256))
-    emit.add(g, NamedNode(DCTERMS + "subject"), NamedNode(mint(base, record.kind, record.slug)))
+    emit.add(
+        g,
+        NamedNode(DCTERMS + "subject"),
+        NamedNode(iris.record_iri(base, record.kind, record.slug)),
+    )
     for source in () if isinstance(record.item, Source) else record.item.sources:
         emit.add(g, NamedNode(PROV + "wasDerivedFrom"), _source_iri(base, source.value), source)
     if record.kind == "source":  # a source's record is derived from the document it describes
@@ -321,7 +318,7 @@ def _provenance(emit: _Emitter, record: Record, base: str) -> None:
 
 
 def _source_iri(base: str, slug: str) -> NamedNode:
-    return NamedNode(mint(base, "source", slug))
+    return NamedNode(iris.source_iri(base, slug))
 
 
 def _item_source(emit: _Emitter, node: NamedNode, located: Located[str] | None, base: str) -> None:
@@ -346,7 +343,7 @@ def _labels(emit: _Emitter, node: NamedNode, item: Organisation | Consortium) ->
 
 
 def _source(emit: _Emitter, record: Record, item: Source, base: str) -> None:
-    s = NamedNode(mint(base, "source", record.slug))
+    s = NamedNode(iris.source_iri(base, record.slug))
     emit.node(s, item, NamedNode(PROV + "Entity"), ckg("SourceDocument"))
     emit.text(s, NamedNode(DCTERMS + "title"), item.title)
     emit.text(s, NamedNode(RDFS + "label"), item.title)
@@ -378,7 +375,7 @@ _NAME_PROPERTY = {
 
 
 def _organisation(emit: _Emitter, record: Record, item: Organisation, base: str) -> None:
-    o = NamedNode(mint(base, "organisation", record.slug))
+    o = NamedNode(iris.organisation_iri(base, record.slug))
     emit.node(o, item, NamedNode(ORG + "FormalOrganization"), NamedNode(SCHEMA + "Organization"))
     _labels(emit, o, item)
     for label in item.labels:
@@ -409,7 +406,7 @@ def _organisation(emit: _Emitter, record: Record, item: Organisation, base: str)
             ident.value,
         )
     for index, location in enumerate(item.locations, start=1):
-        place = NamedNode(f"{o.value}/location/{index}")
+        place = NamedNode(iris.location_iri(o.value, index))
         emit.add(o, NamedNode(SCHEMA + "location"), place, location)
         emit.node(place, location, NamedNode(SCHEMA + "Place"))
         emit.text(place, NamedNode(SCHEMA + "addressLocality"), location.city)
@@ -431,7 +428,7 @@ def _organisation(emit: _Emitter, record: Record, item: Organisation, base: str)
         if rel_type is None:
             continue
         if target_slug is not None:
-            target = NamedNode(mint(base, "organisation", target_slug.value))
+            target = NamedNode(iris.organisation_iri(base, target_slug.value))
             emit.add(o, ckg(_RELATIONSHIPS[rel_type]), target, target_slug)
         elif ror is not None:
             emit.add(o, ckg(_RELATIONSHIPS[rel_type]), NamedNode(ror.value), ror)
@@ -463,14 +460,14 @@ def _implementations(
         slug = _value(impl.id)
         if slug is None:
             continue
-        node = NamedNode(f"{owner.value}/implementation/{slug}")
+        node = NamedNode(iris.implementation_iri(owner.value, slug))
         emit.add(owner, ckg("runsImplementation"), node, impl)
         emit.node(node, impl, ckg("StandardImplementation"))
         emit.text(node, NamedNode(RDFS + "label"), impl.name)
         emit.text(node, NamedNode(DCTERMS + "description"), impl.description)
         consortium = impl.consortium
         if consortium is not None:
-            target = NamedNode(mint(base, "consortium", consortium.value))
+            target = NamedNode(iris.consortium_iri(base, consortium.value))
             emit.add(node, ckg("standardOf"), target, consortium)
         elif default_consortium is not None:
             emit.add(node, ckg("standardOf"), NamedNode(default_consortium), impl)
@@ -486,18 +483,18 @@ def _implementations(
         emit.date(node, NamedNode(DCTERMS + "modified"), impl.updated)
         standard = impl.standard
         owner_iri = (
-            mint(base, "consortium", consortium.value)
+            iris.consortium_iri(base, consortium.value)
             if consortium is not None
             else default_consortium
         )
         if standard is not None and owner_iri is not None and _is_segment(standard.value):
-            target = NamedNode(mint(owner_iri + "/", "standard", standard.value))
+            target = NamedNode(iris.standard_iri(owner_iri, standard.value))
             emit.add(node, ckg("implementsStandard"), target, standard)
         _item_source(emit, node, impl.source, base)
 
 
 def _consortium(emit: _Emitter, record: Record, item: Consortium, base: str) -> None:
-    c = NamedNode(mint(base, "consortium", record.slug))
+    c = NamedNode(iris.consortium_iri(base, record.slug))
     emit.node(c, item, ckg("Consortium"))
     _labels(emit, c, item)
     emit.term(c, ckg("status"), item.status, "status")
@@ -510,11 +507,11 @@ def _consortium(emit: _Emitter, record: Record, item: Consortium, base: str) -> 
     emit.term(c, ckg("initiatorType"), item.initiator_type, "initiator")
     founder = item.initiating_organisation
     if founder is not None:
-        target = NamedNode(mint(base, "organisation", founder.value))
+        target = NamedNode(iris.organisation_iri(base, founder.value))
         emit.add(c, NamedNode(SCHEMA + "founder"), target, founder)
     participants = item.participating_organisations
     if participants is not None:
-        node = NamedNode(c.value + "/participant-count")
+        node = NamedNode(iris.participant_count_iri(c.value))
         emit.add(c, ckg("participantCount"), node, participants)
         emit.node(node, participants, NamedNode(SCHEMA + "QuantitativeValue"))
         emit.count(node, NamedNode(SCHEMA + "value"), participants.count)
@@ -526,7 +523,7 @@ def _consortium(emit: _Emitter, record: Record, item: Consortium, base: str) -> 
     emit.text(c, NamedNode(DCTERMS + "description"), item.description)
     emit.text(c, NamedNode(ORG + "purpose"), item.mission)
     for index, activity in enumerate(item.activities, start=1):
-        node = NamedNode(f"{c.value}/activity/{index}")
+        node = NamedNode(iris.activity_iri(c.value, index))
         emit.add(c, ckg("activity"), node, activity)
         emit.node(node, activity, ckg("MissionActivity"))
         emit.text(node, NamedNode(RDFS + "label"), activity.name)
@@ -534,7 +531,7 @@ def _consortium(emit: _Emitter, record: Record, item: Consortium, base: str) -> 
         emit.add(node, NamedNode(SCHEMA + "position"), Literal(str(index), datatype=_XSD_INT))
     emit.text(c, ckg("history"), item.history)
     for index, event in enumerate(item.events, start=1):
-        node = NamedNode(f"{c.value}/event/{index}")
+        node = NamedNode(iris.event_iri(c.value, index))
         emit.add(c, ckg("event"), node, event)
         emit.node(node, event, ckg("HistoryEvent"))
         emit.date(node, NamedNode(DCTERMS + "date"), event.date)
@@ -552,7 +549,7 @@ def _consortium(emit: _Emitter, record: Record, item: Consortium, base: str) -> 
         org_slug = host.organisation
         if org_slug is None:
             continue
-        target = NamedNode(mint(base, "organisation", org_slug.value))
+        target = NamedNode(iris.organisation_iri(base, org_slug.value))
         emit.add(c, ckg("hostInstitution"), target, org_slug)
         emit.add(target, _A, ckg("HostInstitution"), org_slug)
     _members(emit, c, item, base)
@@ -575,7 +572,7 @@ def _standards(
         slug = _value(standard.id)
         if slug is None:
             continue
-        node = NamedNode(mint(c.value + "/", "standard", slug))
+        node = NamedNode(iris.standard_iri(c.value, slug))
         emit.add(c, ckg("publishesStandard"), node, standard)
         emit.node(node, standard, ckg("Standard"))
         emit.add(node, ckg("standardOf"), c, standard)
@@ -604,7 +601,7 @@ def _standards(
             vslug = _value(version.id)
             if vslug is None:
                 continue
-            vnode = NamedNode(mint(node.value + "/", "version", vslug))
+            vnode = NamedNode(iris.standard_version_iri(node.value, vslug))
             emit.add(node, ckg("hasVersion"), vnode, version)
             emit.node(vnode, version, ckg("StandardVersion"))
             emit.add(vnode, ckg("versionOf"), node, version)
@@ -620,7 +617,7 @@ def _disease_focus(emit: _Emitter, c: NamedNode, item: Consortium, base: str) ->
         emit.add(c, ckg("diseaseFocus"), ckg("NoDiseaseFocus"), focus)
         return
     for disease in focus:
-        node = NamedNode(mint(base, "disease", slugify(disease.value)))
+        node = NamedNode(iris.disease_iri(base, disease.value))
         emit.add(c, ckg("diseaseFocus"), node, disease)
         if not emit.once(node.value):
             continue
@@ -651,14 +648,14 @@ def _governance_units(
 
     steering = item.steering_committee
     if steering is not None:
-        node = NamedNode(c.value + "/steering-committee")
+        node = NamedNode(iris.steering_committee_iri(c.value))
         unit(node, steering, ckg("SteeringCommittee"))
         emit.text(node, ckg("selection"), steering.selection)
         units["steering-committee"] = node
     for group in _first_of_each(item.working_groups, lambda it: it.id):
         slug = _value(group.id)
         if slug is not None:
-            node = NamedNode(mint(c.value + "/", "working-group", slug))
+            node = NamedNode(iris.working_group_iri(c.value, slug))
             unit(node, group, ckg("WorkingGroup"))
             registry_id = group.registry_id
             if registry_id is not None:
@@ -670,7 +667,7 @@ def _governance_units(
     for committee in _first_of_each(item.committees, lambda it: it.id):
         slug = _value(committee.id)
         if slug is not None:
-            node = NamedNode(mint(c.value + "/", "committee", slug))
+            node = NamedNode(iris.committee_iri(c.value, slug))
             unit(node, committee, ckg("Committee"))
             emit.term(node, ckg("committeeKind"), committee.kind, "committee")
             units.setdefault(slug, node)
@@ -684,7 +681,7 @@ def _posts(
         slug = _value(post.id)
         if slug is None:
             continue
-        node = NamedNode(mint(c.value + "/", "post", slug))
+        node = NamedNode(iris.post_iri(c.value, slug))
         emit.node(node, post, NamedNode(ORG + "Post"))
         emit.text(node, NamedNode(RDFS + "label"), post.title)
         emit.text(node, NamedNode(DCTERMS + "description"), post.description)
@@ -712,7 +709,7 @@ def _posts(
             emit.add(node, NamedNode(predicate), units[ref.value], ref)
         holder = post.holder
         if holder is not None and _value(holder.public) is True:
-            person = NamedNode(node.value + "/holder")
+            person = NamedNode(iris.post_holder_iri(node.value))
             emit.add(node, NamedNode(ORG + "heldBy"), person, holder)
             emit.node(person, holder, NamedNode(FOAF + "Person"))
             emit.text(person, NamedNode(FOAF + "name"), holder.name)
@@ -729,8 +726,8 @@ def _members(emit: _Emitter, c: NamedNode, item: Consortium, base: str) -> None:
         org_slug = member.organisation
         if org_slug is None:
             continue
-        o = NamedNode(mint(base, "organisation", org_slug.value))
-        m = NamedNode(mint(c.value + "/", "membership", org_slug.value))
+        o = NamedNode(iris.organisation_iri(base, org_slug.value))
+        m = NamedNode(iris.membership_iri(c.value, org_slug.value))
         emit.add(c, _HAS_MEMBER, o, org_slug)
         emit.add(o, _MEMBER_OF, c, org_slug)
         emit.add(o, _A, _MEMBER_ORGANISATION, org_slug)
@@ -739,7 +736,7 @@ def _members(emit: _Emitter, c: NamedNode, item: Consortium, base: str) -> None:
         emit.add(m, _ORGANIZATION, c, member)
         role = member.role
         if role is not None:
-            r = NamedNode(mint(base, "role", slugify(role.value)))
+            r = NamedNode(iris.role_iri(base, role.value))
             emit.add(m, _ROLE, r, role)
             if emit.once(r.value):
                 emit.add(r, _A, _CONCEPT, role)
@@ -776,7 +773,7 @@ def _contacts(emit: _Emitter, c: NamedNode, item: Consortium, base: str) -> None
         kind, value = _value(contact.kind), contact.value
         if kind is None or value is None:
             continue
-        node = NamedNode(f"{c.value}/contact/{index}")
+        node = NamedNode(iris.contact_iri(c.value, index))
         emit.add(c, NamedNode(SCHEMA + "contactPoint"), node, contact)
         emit.node(node, contact, NamedNode(SCHEMA + "ContactPoint"))
         obj = _iri(value.value) if kind == "web" else Literal(value.value)
@@ -785,7 +782,7 @@ def _contacts(emit: _Emitter, c: NamedNode, item: Consortium, base: str) -> None
         _item_source(emit, node, contact.source, base)
     address = item.address
     if address is not None:
-        node = NamedNode(c.value + "/address")
+        node = NamedNode(iris.address_iri(c.value))
         emit.add(c, NamedNode(SCHEMA + "address"), node, address)
         emit.node(node, address, NamedNode(SCHEMA + "PostalAddress"))
         emit.text(node, NamedNode(SCHEMA + "name"), address.name)

@@ -28,13 +28,14 @@ from typing import Any, BinaryIO
 import pyoxigraph as ox
 from pyoxigraph import Literal, NamedNode, Triple
 
+from consortia_kg import iris
 from consortia_kg.atomic import scratch_prefix
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
 from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
 from consortia_kg.serialize import TurtleWriter as _TurtleWriter
 from consortia_kg.serialize import serialize_turtle
-from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD, mint
+from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
 
 __all__ = [
     "DUMP_STEM",
@@ -296,7 +297,7 @@ def describe_dataset(
     base: str, version: str, counts: _Counts, files: dict[str, DumpFile]
 ) -> list[Triple]:
     """VoID + DCAT: counts, classes, properties, licence, and each dump with size and checksum."""
-    dataset = NamedNode(mint(base, "dataset"))
+    dataset = NamedNode(iris.dataset_iri(base))
     out: list[Triple] = []
 
     def add(s: NamedNode, p: str, o: Any) -> None:
@@ -324,7 +325,7 @@ def describe_dataset(
     add(dataset, DCTERMS + "conformsTo", NamedNode(CKG.rstrip("#")))
     add(dataset, DCTERMS + "hasVersion", Literal("sha256:" + version))
     add(dataset, VOID + "uriSpace", Literal(base))
-    add(dataset, VOID + "sparqlEndpoint", NamedNode(mint(base, "sparql")))
+    add(dataset, VOID + "sparqlEndpoint", NamedNode(iris.sparql_iri(base)))
     add(dataset, VOID + "triples", integer(counts.triples))
     classes, properties = counts.classes, counts.properties
     add(dataset, VOID + "distinctSubjects", integer(counts.subjects))
@@ -335,17 +336,17 @@ def describe_dataset(
             add(dataset, VOID + "vocabulary", NamedNode(namespace))
     add(dataset, VOID + "classes", integer(len(classes)))
     for cls, count in sorted(classes.items()):
-        part = NamedNode(mint(base, "dataset", "class", _part_slug(cls)))
+        part = NamedNode(iris.dataset_part_iri(base, "class", _part_slug(cls)))
         add(dataset, VOID + "classPartition", part)
         add(part, VOID + "class", NamedNode(cls))
         add(part, VOID + "entities", integer(count))
     for prop, count in sorted(properties.items()):
-        part = NamedNode(mint(base, "dataset", "property", _part_slug(prop)))
+        part = NamedNode(iris.dataset_part_iri(base, "property", _part_slug(prop)))
         add(dataset, VOID + "propertyPartition", part)
         add(part, VOID + "property", NamedNode(prop))
         add(part, VOID + "triples", integer(count))
     for name, entry in sorted(files.items()):
-        dist = NamedNode(mint(base, "dumps", name))
+        dist = NamedNode(iris.dump_iri(base, name))
         add(dataset, VOID + "dataDump", dist)
         add(dataset, DCAT + "distribution", dist)
         add(dist, RDF + "type", NamedNode(DCAT + "Distribution"))
@@ -359,7 +360,7 @@ def describe_dataset(
         else:
             add(dist, DCAT + "mediaType", NamedNode(_IANA + fmt.media_type))
         add(dist, DCAT + "byteSize", integer(entry.size))
-        checksum = NamedNode(dist.value + "/sha256")
+        checksum = NamedNode(iris.dump_checksum_iri(base, name))
         add(dist, _SPDX + "checksum", checksum)
         add(checksum, RDF + "type", NamedNode(_SPDX + "Checksum"))
         add(checksum, _SPDX + "algorithm", NamedNode(_SPDX + "checksumAlgorithm_sha256"))

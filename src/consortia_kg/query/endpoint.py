@@ -160,7 +160,7 @@ class RemoteEndpoint:
         """Send the query; parse the answer into results; explain any failure."""
         from SPARQLWrapper import JSON, POST, TURTLE, URLENCODED, SPARQLWrapper
 
-        from consortia_kg.query.named import query_form
+        from consortia_kg.sparqltext import query_form
 
         form = query_form(text)
         client = SPARQLWrapper(self.url, agent=USER_AGENT)

@@ -16,12 +16,19 @@ into the query text, so a value can never change what the query means. A paramet
 (and no default) stays unbound: the query then lists every value. Because the block opens the
 top-level group, parameters act there (in its patterns, OPTIONALs, FILTERs and, when listed in
 GROUP BY, in HAVING), not inside sub-queries.
+
+The same bound text goes to the embedded store, a remote endpoint and ``--print-query``.
+pyoxigraph 0.5's own ``Store.query(substitutions=...)`` was measured in its place (19 named
+queries with parameters, on the 1.05 million quads of ``bench/generate.py 1000``) and is not
+used: it refuses a variable the SELECT does not project (7 of the 19 queries: ``?since``,
+``?before``, ``?min_consortia``...), and where it runs it filters after evaluating the whole
+pattern instead of joining the value in (``consortium-members`` 0.6 ms → 168 ms,
+``consortia-by-member-country`` 281 ms → 1,762 ms; all 12: 424 ms → 2,247 ms).
 """
 
 from __future__ import annotations
 
 import difflib
-import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,9 +38,11 @@ from typing import Any
 import yaml
 from pyoxigraph import Literal, NamedNode
 
+from consortia_kg import sparqltext
 from consortia_kg.errors import InputError
+from consortia_kg.iris import record_iri
 from consortia_kg.paths import queries_dir
-from consortia_kg.vocab import PREFIXES, XSD, mint
+from consortia_kg.vocab import PREFIXES, XSD
 
 __all__ = [
     "PARAM_TYPES",
@@ -51,6 +60,7 @@ __all__ = [
     "query_form",
     "query_from_text",
     "query_has_dataset",
+    "query_variables",
     "render_queries_page",
 ]
 
@@ -119,7 +129,7 @@ def _record(kind: str) -> Callable[[str, Param, str], Term]:
             return _iri(value, _param, base)
         if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", value):
             raise ValueError
-        return NamedNode(mint(base, kind, value))
+        return NamedNode(record_iri(base, kind, value))
 
     return convert
 
@@ -234,7 +244,7 @@ class NamedQuery:
     def bindings(self, values: Mapping[str, str], base: str) -> dict[str, Term]:
         """Check ``--param`` values against the header and turn them (and defaults) into terms."""
         out: dict[str, Term] = {}
-        variables = _variables(self.text)
+        variables = sparqltext.variables(self.text)
         for name, raw in values.items():
             typed_name, _, type_name = name.partition(":")
             param = self.param(typed_name)
@@ -424,105 +434,22 @@ def parse_param_assignments(assignments: Iterable[str]) -> dict[str, str]:
     return out
 
 
-# --- a small SPARQL lexer: enough to find the query form and the WHERE group -------------------
-
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_.\-]*(?::[^\s{}();,]*)?|:[^\s{}();,]*)
-  | (?P<punct>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
-
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-    start: int
-
-
-@functools.lru_cache(maxsize=128)
-def _tokens(text: str) -> tuple[_Tok, ...]:
-    # cached: binding a named query reads its text twice (variables, WHERE group), every call
-    return tuple(
-        _Tok(m.lastgroup or "punct", m.group(), m.start())
-        for m in _TOKEN.finditer(text)
-        if m.lastgroup not in ("ws", "comment")
-    )
+# --- binding parameters into the text ----------------------------------------------------------
 
 
 def query_variables(text: str) -> set[str]:
     """Return the names of the variables a query mentions."""
-    return set(_variables(text))
+    return set(sparqltext.variables(text))
 
 
-@functools.lru_cache(maxsize=128)
-def _variables(text: str) -> frozenset[str]:
-    return frozenset(t.text[1:] for t in _tokens(text) if t.kind == "var")
-
-
-@functools.lru_cache(maxsize=128)
 def query_has_dataset(text: str) -> bool:
-    """Return True when the query names its dataset (a ``FROM`` or ``FROM NAMED`` clause).
-
-    ``FROM`` is a keyword only there in the SPARQL grammar; the lexer skips comments, strings
-    and IRIs, so a "from" in a description or a literal does not count.
-    """
-    return any(t.kind == "word" and t.text.upper() == "FROM" for t in _tokens(text))
+    """Return True when the query names its dataset (a ``FROM`` or ``FROM NAMED`` clause)."""
+    return sparqltext.has_dataset_clause(text)
 
 
 def query_form(text: str) -> str:
     """Return the query form (SELECT, ASK, CONSTRUCT, DESCRIBE); SELECT when none is found."""
-    for tok in _tokens(text):
-        if tok.kind == "word" and tok.text.upper() in _FORMS:
-            return tok.text.upper()
-    return "SELECT"
-
-
-@functools.lru_cache(maxsize=128)
-def _where_group_start(text: str) -> int:
-    """Return the offset just after the ``{`` that opens the query's WHERE group."""
-    toks = _tokens(text)
-    form_at = next(
-        (i for i, t in enumerate(toks) if t.kind == "word" and t.text.upper() in _FORMS), None
-    )
-    if form_at is None:
-        raise InputError("cannot bind parameters: no SELECT, CONSTRUCT, DESCRIBE or ASK found")
-    form = toks[form_at].text.upper()
-    depth_paren = depth_brace = 0
-    skipped_template = False
-    for i in range(form_at + 1, len(toks)):
-        tok = toks[i]
-        if tok.text == "(":
-            depth_paren += 1
-        elif tok.text == ")":
-            depth_paren -= 1
-        elif tok.text == "{" and depth_paren == 0:
-            if depth_brace == 0:
-                after_where = i > 0 and toks[i - 1].text.upper() == "WHERE"
-                if form == "CONSTRUCT" and not skipped_template and not after_where:
-                    depth_brace += 1  # the template: skip it
-                    skipped_template = True
-                    continue
-                if form == "CONSTRUCT" and not skipped_template:
-                    raise InputError(
-                        "cannot bind parameters in a CONSTRUCT WHERE { … } short form",
-                        hint="write CONSTRUCT { template } WHERE { pattern }",
-                    )
-                return tok.start + 1
-            depth_brace += 1
-        elif tok.text == "}" and depth_paren == 0:
-            depth_brace -= 1
-    raise InputError("cannot bind parameters: the query has no WHERE group")
+    return sparqltext.query_form(text)
 
 
 def bind_query(text: str, bindings: Mapping[str, Term]) -> str:
@@ -532,296 +459,25 @@ def bind_query(text: str, bindings: Mapping[str, Term]) -> str:
     a value stays one RDF term whatever it contains. The block goes on the line of the ``{``,
     so every other line keeps its number.
     """
-    if not bindings:
-        return text
-    at = _where_group_start(text)
-    names = sorted(bindings)
-    block = (
-        " VALUES ("
-        + " ".join(f"?{n}" for n in names)
-        + ") { ("
-        + " ".join(str(bindings[n]) for n in names)
-        + ") } "
-    )
-    return text[:at] + block + text[at:]
+    try:
+        return sparqltext.bind_values(text, {name: str(term) for name, term in bindings.items()})
+    except sparqltext.SparqlTextError as exc:
+        raise InputError(str(exc), hint=exc.hint) from None
 
 
 # --- the generated docs page -----------------------------------------------------------------
 
-_PARAM_TYPES_TABLE: tuple[tuple[str, ...], ...] = (
-    (
-        "type",
-        "write",
-        "bound as",
-    ),
-    (
-        "`string`",
-        "any text",
-        '`"text"` (`xsd:string`)',
-    ),
-    (
-        "`integer`",
-        "`2`, `-1`",
-        "`xsd:integer`",
-    ),
-    (
-        "`year`",
-        "`2013`",
-        "`xsd:integer` (compare with `xsd:integer(SUBSTR(STR(?year), 1, 4))`)",
-    ),
-    (
-        "`date`",
-        "`2020-01-01`",
-        "`xsd:date`",
-    ),
-    (
-        "`iri`",
-        "`https://ror.org/02catss52`",
-        "an IRI",
-    ),
-    (
-        "`consortium`, `organisation`, `source`",
-        "a record id (`ga4gh`) or a full IRI",
-        "`{base}consortium/ga4gh`, …",
-    ),
-    (
-        "`term`",
-        "one of the words the header lists",
-        "the ontology term, e.g. `ckg:status-active`",
-    ),
-)
-
-_UNION_TABLE: tuple[tuple[str, ...], ...] = (
-    (
-        "store",
-        "query endpoint",
-        "queries without GRAPH see every record graph when",
-    ),
-    (
-        "Oxigraph",
-        "`/query`",
-        "the server runs with `oxigraph serve --union-default-graph`",
-    ),
-    (
-        "Apache Jena Fuseki (TDB2)",
-        "`/DATASET/query` or `/DATASET/sparql`",
-        (
-            "the dataset sets `tdb2:unionDefaultGraph true` in its assembler "
-            "(`tdb:unionDefaultGraph` for TDB1)"
-        ),
-    ),
-    (
-        "Virtuoso",
-        "`/sparql`",
-        "always: a query without `FROM` ranges over all graphs",
-    ),
-    (
-        "GraphDB",
-        "`/repositories/ID`",
-        "always: the default graph is the union of all graphs",
-    ),
-    (
-        "Amazon Neptune",
-        "`/sparql`",
-        "always: the default graph is the union of all named graphs",
-    ),
-)
-
-_PUSH_TABLE: tuple[tuple[str, ...], ...] = (
-    (
-        "store",
-        "`--endpoint`",
-        "`--graph-store` (guessed from `--endpoint` when left out)",
-    ),
-    (
-        "Oxigraph",
-        "`http://HOST:7878/query`",
-        "`http://HOST:7878/store`",
-    ),
-    (
-        "Fuseki",
-        "`http://HOST:3030/DATASET/query`",
-        "`http://HOST:3030/DATASET/data`",
-    ),
-    (
-        "Virtuoso",
-        "`http://HOST:8890/sparql`",
-        ("`http://HOST:8890/sparql-graph-crud-auth` (Digest; an account with `SPARQL_UPDATE`)"),
-    ),
-    (
-        "GraphDB",
-        "`http://HOST:7200/repositories/ID`",
-        "`http://HOST:7200/repositories/ID/rdf-graphs/service`",
-    ),
-    (
-        "Neptune",
-        "`https://CLUSTER:8182/sparql`",
-        (
-            "`https://CLUSTER:8182/sparql/gsp/` (without IAM authentication; with IAM, which "
-            "needs signed requests, use the bulk loader below)"
-        ),
-    ),
-)
-
-
-def _markdown_table(rows: tuple[tuple[str, ...], ...]) -> str:
-    header, *body = rows
-    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
-    lines += ["| " + " | ".join(row) + " |" for row in body]
-    return "\n".join(lines)
-
-
-#: The hand-written part of docs/queries.md, before the generated list of queries.
-_GUIDE = """\
-# Queries: named queries, the embedded store, remote endpoints and push
-
-<!-- Generated by `consortia-kg query --list --format markdown > docs/queries.md` from
-     src/consortia_kg/query/named.py and the headers of queries/*.rq: do not edit by hand.
-     tests/test_queries.py fails when this page is out of date. -->
-
-## Asking questions
-
-```bash
-consortia-kg query --list                                   # every named query
-consortia-kg query working-groups --param consortium=ga4gh  # a named query (queries/NAME.rq)
-consortia-kg query my-question.rq -p year:integer=2013      # a query file
-consortia-kg query --sparql 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
-consortia-kg query stale-consortia -f csv -o stale.csv      # table | csv | tsv | json | xml
-consortia-kg query consortium-profile -p consortium=ga4gh -f jsonld   # turtle | jsonld | ntriples
-consortia-kg query working-groups --endpoint http://127.0.0.1:7878/query
-consortia-kg query working-groups -p consortium=ga4gh --print-query   # the SPARQL sent
-```
-
-- **stdout carries the rows only** (or the RDF of a CONSTRUCT); the row count, timings and
-  progress go to stderr (`-q` silences them). `table` aligns columns for a terminal, shortens
-  IRIs with prefixes (`consortium:ga4gh`, `ckg:status-active`) and cuts values past 60
-  characters; `csv`, `tsv`, `json` and `xml` are the SPARQL 1.1 result formats, complete.
-- **Parameters** are SPARQL variables of the same name, declared in the query's header with a
-  type. They are bound as RDF terms, never pasted into the query: a `VALUES` block, with each
-  term written by pyoxigraph (IRIs checked, literals escaped), opens the query's WHERE group.
-  A value of the wrong type is refused before anything runs (exit 2), with what to write
-  instead. A parameter left out, with no default, stays unbound: the query lists every value.
-  A query without a header takes any `--param NAME=VALUE` (a string) or
-  `--param NAME:TYPE=VALUE`.
-- **Errors**: a syntax error names the file, line and column and shows the line; an unknown
-  query name suggests the closest ones. Exit status: 0 answered, 2 a usage, input or server
-  error (no traceback).
-
-Parameter types:
-
-{PARAM_TYPES_TABLE}
-
-## The embedded store
-
-`consortia-kg build` writes the dumps and fills `dist/store/` (beside them): a persistent
-[pyoxigraph](https://pyoxigraph.readthedocs.io/) store holding one named graph per record,
-with `dist/store/meta.json` saying which version of the data it holds. `query` uses it, and on
-a fresh clone (or after the records changed) builds what it needs first, with progress on
-stderr; it is reused while the records' content, the base IRI and the code that builds the graph
-are unchanged (a hash of the record files decides without parsing them), so the second query
-starts at once. A refill is written to a new folder and swapped in, so a reader never sees a
-half-filled store. `--store DIR` and `--data DIR` choose other folders.
-
-Queries see the union of all record graphs as their default graph, so they need no `GRAPH`
-clause; `GRAPH ?g { … }` still reaches each record's own graph (with its provenance:
-`ckg:contentHash`, `ckg:recordFile`, `prov:wasDerivedFrom`, `dcterms:subject`). A node shared by
-records (a role, a disease, an organisation's `ckg:MemberOrganization` type) is stated in each
-record's graph, and the union is a bag: the named queries use `DISTINCT` or `COUNT(DISTINCT …)`.
-
-From Python (a notebook):
-
-```python
-from consortia_kg.api import open_graph
-
-kg = open_graph()                          # data/ -> dist/store, built when needed
-rows = kg.query("working-groups", consortium="ga4gh")
-rows.records()                             # [{"consortium": "https://…", "name": "Cloud", …}]
-rows.to_dataframe()                        # needs pandas: pip install -e '.[pandas]'
-kg.sparql("SELECT ?s WHERE { ?s a ?type }", type="…")
-open_graph(endpoint="http://127.0.0.1:7878/query").query("dataset-summary")
-kg = open_graph(memory=True)               # the store copied into memory: see below
-```
-
-The store on disk answers most named queries in a few milliseconds to a few tenths of a
-second at 1,000 consortia, 1-5x slower than the same query on an in-memory
-`pyoxigraph.Store()`: every step of a query is a look-up in RocksDB (the store is compacted once
-filled, which halves many of them). The gap is widest where a query sorts many rows before
-`DISTINCT` removes duplicates, since sorting reads each term's text from disk
-(`consortium-members`: the union repeats a shared role's label once per consortium graph).
-`open_graph(memory=True)` copies the store into memory first, from the N-Quads `build` loaded it
-from (about 3 s and 0.6 GiB per million quads; 1,000 consortia are about a million): worth it
-for a session of many or heavy queries, not for one.
-
-## Remote endpoints
-
-`--endpoint URL` sends the same query (parameters bound the same way) to any SPARQL 1.1
-endpoint through SPARQLWrapper (POST, with a `consortia-kg/VERSION` User-Agent and a timeout,
-`--timeout`, 30 s by default) and prints the same rows in the same formats. A record id given as
-a parameter becomes an IRI under `--base-iri`: use the base the graph was built and pushed with.
-Failures are explained without a traceback: unreachable host or refused connection, an HTTP 4xx
-or 5xx with the server's own message, no answer within the timeout. Credentials, when the
-endpoint needs them, come from `$CONSORTIA_KG_USER` and `$CONSORTIA_KG_PASSWORD` or from
-`~/.netrc` (or `$NETRC`) for the endpoint's host, never from the command line;
-`$CONSORTIA_KG_HTTP_AUTH=digest` switches queries from Basic to Digest authentication.
-
-The named queries use no `GRAPH` clause, so the store must make its default graph the union of
-the named graphs:
-
-{UNION_TABLE}
-
-Tested here: Oxigraph (each named query gives the same rows remotely as embedded) and Virtuoso
-7.2 (`tests/test_endpoint.py`, skipped where `virtuoso-t` is not installed).
-
-## Pushing the graph to a triple store
-
-```bash
-consortia-kg push --endpoint http://127.0.0.1:7878/query            # graph store guessed: /store
-consortia-kg push --endpoint http://host:8890/sparql \\
-    --graph-store http://host:8890/sparql-graph-crud-auth           # Virtuoso (Digest auth)
-consortia-kg push --endpoint URL --dry-run                          # what would change
-consortia-kg push --endpoint URL --all                              # upload every graph
-```
-
-`push` builds the graph from `--data` and uses the SPARQL 1.1 Graph Store HTTP Protocol: each
-record is one named graph `{base}graph/<kind>/<slug>`, replaced with `PUT ?graph=IRI` (sent as
-Turtle) only when its `ckg:contentHash` differs from the hash the store holds, or always with
-`--all`; record graphs of records that were removed are deleted (`DELETE`). Only graphs under
-`{base}graph/` that describe themselves with `ckg:contentHash` are ever deleted. Afterwards
-every record graph's triples are counted on the server (`GROUP BY ?g`) and compared with the
-build: some stores cut uploads or results without an error (Virtuoso's `ResultSetMaxRows` and
-`MaxQueryExecutionTime`), so a difference fails the push (exit 2) and names the graphs. stdout
-lists `put GRAPH` and `delete GRAPH` lines; progress and the verification go to stderr.
-Credentials as for queries (environment or netrc); the push client answers Basic and Digest
-challenges alike.
-
-{PUSH_TABLE}
-
-## Bulk-loading the dumps
-
-For a first load of a large graph, load `dist/consortia.nq` (N-Quads keeps each record's named
-graph), then keep it current with `push`, which compares content hashes and uploads only what
-changed.
-
-- **Oxigraph**: `oxigraph load --location DB --file dist/consortia.nq`, then
-  `oxigraph serve --location DB --union-default-graph` (or `serve-read-only`).
-- **Fuseki (TDB2)**: `tdb2.tdbloader --loc DB dist/consortia.nq`, then serve `DB` with
-  `tdb2:unionDefaultGraph true`.
-- **Virtuoso**: put the file in a folder listed in `DirsAllowed`, then in `isql`:
-  `ld_dir('/path/to/dist', 'consortia.nq', 'https://w3id.org/consortia-kg/');
-  rdf_loader_run(); checkpoint;` (the graph argument only applies to triples without one).
-- **GraphDB**: `importrdf preload -i REPOSITORY dist/consortia.nq` (or the Workbench's Import).
-- **Amazon Neptune**: copy `dist/consortia.nq` to S3 and start the bulk loader
-  (`POST https://CLUSTER:8182/loader` with `"format": "nquads"`).
-"""
+#: The hand-written part of docs/queries.md, before the generated list of queries: prose kept
+#: as Markdown beside this module, so that it reads (and diffs) as the page it becomes. Named
+#: ``.md.in``, not ``.md``: ruff format rewrites the Python blocks of Markdown files.
+_GUIDE = Path(__file__).with_name("guide.md.in")
 
 
 def render_queries_page(queries: Iterable[NamedQuery] | None = None) -> str:
     """Return docs/queries.md: the guide, then every named query with its parameters."""
     queries = list(list_queries() if queries is None else queries)
     out = [
-        _GUIDE.replace("{PARAM_TYPES_TABLE}", _markdown_table(_PARAM_TYPES_TABLE))
-        .replace("{UNION_TABLE}", _markdown_table(_UNION_TABLE))
-        .replace("{PUSH_TABLE}", _markdown_table(_PUSH_TABLE)),
+        _GUIDE.read_text(encoding="utf-8"),
         "## The named queries",
         "",
         "| query | form | what it answers |",

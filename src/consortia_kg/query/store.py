@@ -35,8 +35,8 @@ import pyoxigraph as ox
 from consortia_kg.atomic import write_atomic
 from consortia_kg.errors import InputError
 from consortia_kg.paths import DEFAULT_OUTPUT_DIR
-from consortia_kg.query.named import query_form, query_has_dataset
 from consortia_kg.serialize import serialize_boolean, serialize_graph, serialize_solutions
+from consortia_kg.sparqltext import has_dataset_clause, query_form
 
 __all__ = [
     "DEFAULT_STORE_DIR",
@@ -355,7 +355,7 @@ class EmbeddedStore:
 
 def _has_dataset(text: str) -> bool:
     """Return True when the query has a FROM or FROM NAMED clause (lexed, not guessed)."""
-    return query_has_dataset(text)
+    return has_dataset_clause(text)
 
 
 @runtime_checkable

@@ -15,6 +15,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from consortia_kg.iris import parse_record_graph
 from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, PREFIXES, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 from .index import LABEL_PREDICATES, EntityIndex
@@ -228,16 +229,6 @@ class Doc:
         return rows
 
 
-def record_graph(iri: str, base: str) -> str | None:
-    """Return the record graph that mints ``iri`` (``{base}graph/<kind>/<slug>``), if any."""
-    if not iri.startswith(base):
-        return None
-    parts = iri[len(base) :].split("/")
-    if len(parts) < 2 or parts[0] not in ("consortium", "organisation", "source"):
-        return None
-    return f"{base}graph/{parts[0]}/{parts[1]}"
-
-
 def document_query(iri: str, base: str, graph: str | None) -> str:
     """Return the CONSTRUCT that gathers a thing's document.
 
@@ -372,7 +363,7 @@ def schema_org(doc: Doc, iri: str, local_url: Callable[[str], str]) -> str:
         {
             str(s.value)
             for g in doc.out
-            if g.startswith(doc.linker.base + "graph/")
+            if parse_record_graph(doc.linker.base, g) is not None
             for s in doc.values(g, PROV + "wasDerivedFrom")
         }
     )

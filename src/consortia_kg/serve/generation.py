@@ -31,8 +31,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from consortia_kg.errors import InputError
+from consortia_kg.iris import dataset_iri
 from consortia_kg.query.store import StoreMeta, read_meta
-from consortia_kg.vocab import DCTERMS, RDF, mint
+from consortia_kg.vocab import DCTERMS, RDF
 
 from .config import ServeConfig
 from .index import NAME_PREDICATES, EntityIndex
@@ -92,7 +93,7 @@ def snapshot_store(store_dir: Path, target: Path, attempts: int = 50) -> StoreMe
 
 
 def _void_version(void_ttl: bytes, base: str) -> str | None:
-    dataset = ox.NamedNode(mint(base, "dataset"))
+    dataset = ox.NamedNode(dataset_iri(base))
     try:
         for triple in ox.parse(void_ttl, format=ox.RdfFormat.TURTLE):
             if triple.subject == dataset and triple.predicate.value == DCTERMS + "hasVersion":

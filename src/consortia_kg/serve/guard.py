@@ -1,7 +1,8 @@
-"""What a query may do here: parsed with rdflib's SPARQL grammar, refused when it would fetch.
+"""What a query may do here: read as SPARQL, refused when it would fetch.
 
 pyoxigraph executes ``SERVICE`` by calling the remote endpoint, so no query text reaches it
-before this check has read it as SPARQL (never with a regular expression): ``SERVICE``
+before this check has read it with the SPARQL grammar (never with a regular expression; the
+reading itself is :mod:`consortia_kg.sparqltext`'s, this module decides): ``SERVICE``
 anywhere (sub-queries and ``EXISTS`` included), ``FROM``/``FROM NAMED`` and the protocol's
 ``default-graph-uri``/``named-graph-uri`` naming a graph the store does not hold or a
 ``file:`` IRI, and every update (``LOAD``, ``USING`` and all the others) are refused with
@@ -11,18 +12,13 @@ time budget, so a query that is slow to parse cannot hold up the server either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Checked", "QueryGuard", "Refused", "deterministic_text"]
+from consortia_kg import sparqltext
 
-_FORMS = {
-    "SelectQuery": "SELECT",
-    "ConstructQuery": "CONSTRUCT",
-    "AskQuery": "ASK",
-    "DescribeQuery": "DESCRIBE",
-}
+__all__ = ["Checked", "QueryGuard", "Refused", "deterministic_text"]
 
 _UPDATE_NAMES = {
     "Load": "LOAD",
@@ -64,33 +60,13 @@ class Checked:
     deterministic: bool = True
 
 
-#: the functions whose value changes from one run to the next (an answer using them is not kept)
-_VOLATILE = {"Builtin_RAND", "Builtin_NOW", "Builtin_UUID", "Builtin_STRUUID", "Builtin_BNODE"}
-_VOLATILE_WORDS = ("RAND", "NOW", "UUID", "BNODE")
-
-
 def deterministic_text(text: str) -> bool:
     """Return True when ``text`` names none of the volatile functions (for our own queries).
 
     A conservative look at the letters, for queries the server wrote itself (never parsed):
     any mention of RAND, NOW, UUID or BNODE, or a backslash-u escape, counts as volatile.
     """
-    upper = text.upper()
-    return "\\U" not in upper and not any(word in upper for word in _VOLATILE_WORDS)
-
-
-def _nodes(tree: Any) -> Iterator[Any]:
-    """Yield every parsed element (rdflib ``CompValue``) of a parse tree, however deep."""
-    from rdflib.plugins.sparql.parserutils import CompValue
-
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, CompValue):
-            yield node
-            stack.extend(dict.values(node))
-        elif isinstance(node, list | tuple) or type(node).__name__ == "ParseResults":
-            stack.extend(node)
+    return not sparqltext.mentions_volatile(text)
 
 
 def _syntax_refusal(exc: Exception, text: str) -> Refused:
@@ -132,10 +108,7 @@ class QueryGuard:
         other text, or one with ``default-graph-uri``/``named-graph-uri``, gets None: it is
         read by :meth:`check_query`.
         """
-        if default_uris or named_uris:
-            return None
-        letters = text.encode("utf-8", "surrogatepass").lower()  # ASCII letters only
-        if b"service" in letters or b"from" in letters or b"\\u" in letters:
+        if default_uris or named_uris or sparqltext.may_fetch(text):
             return None
         return Checked("", deterministic=deterministic_text(text))
 
@@ -160,53 +133,44 @@ class QueryGuard:
     def _check_query(
         self, text: str, default_uris: tuple[str, ...], named_uris: tuple[str, ...]
     ) -> Checked:
-        from rdflib.plugins.sparql.algebra import translatePrologue
-        from rdflib.plugins.sparql.parser import parseQuery
-
         try:
-            tree = parseQuery(text)
+            tree = sparqltext.parse_query(text)
         except Exception as exc:
             update = self._as_update(text)
             if update is not None:
                 raise update from None
             raise _syntax_refusal(exc, text) from None
         self._refuse_service(tree)
-        deterministic = not any(node.name in _VOLATILE for node in _nodes(tree))
-        prologue_tree, query = tree[0], tree[1]
-        form = _FORMS.get(query.name, "SELECT")
+        deterministic = not sparqltext.is_volatile(tree)
+        form = sparqltext.grammar_form(tree)
         for name in ("default-graph-uri", "named-graph-uri"):
             for iri in default_uris if name == "default-graph-uri" else named_uris:
                 self._check_graph(str(iri), name)
         if default_uris or named_uris:  # the protocol's dataset replaces the query's own
             return Checked(form, tuple(default_uris), tuple(named_uris), deterministic)
-        clauses = list(dict.get(query, "datasetClause") or ())
-        if not clauses:
-            return Checked(form, deterministic=deterministic)
         try:
-            prologue = translatePrologue(prologue_tree, self.base)
+            clauses = sparqltext.dataset_clauses(tree, self.base)
         except Exception as exc:
             raise _syntax_refusal(exc, text) from None
+        if not clauses:
+            return Checked(form, deterministic=deterministic)
         default: list[str] = []
         named: list[str] = []
-        for clause in clauses:
-            is_named = "named" in clause
-            iri = str(prologue.absolutize(dict.get(clause, "named" if is_named else "default")))
+        for is_named, iri in clauses:
             self._check_graph(iri, "FROM NAMED" if is_named else "FROM")
             (named if is_named else default).append(iri)
         # SPARQL 1.1 §13.2: with only FROM NAMED the default graph is empty, and the reverse
         return Checked(form, tuple(default), tuple(named), deterministic)
 
     def _refuse_service(self, tree: Any) -> None:
-        for node in _nodes(tree):
-            if node.name == "ServiceGraphPattern":
-                term = dict.get(node, "term")
-                shown = f"<{term}>" if term is not None and ":" in str(term) else str(term)
-                raise Refused(
-                    400,
-                    f"SERVICE {shown} is refused: this endpoint answers from its own graph and "
-                    "never calls another endpoint (no federated queries)",
-                    "run the federated part against that endpoint yourself",
-                )
+        services = sparqltext.service_terms(tree)
+        if services:
+            raise Refused(
+                400,
+                f"SERVICE {services[0]} is refused: this endpoint answers from its own graph and "
+                "never calls another endpoint (no federated queries)",
+                "run the federated part against that endpoint yourself",
+            )
 
     def _check_graph(self, iri: str, where: str) -> None:
         if iri.lower().startswith("file:"):
@@ -239,13 +203,11 @@ class QueryGuard:
 
     def _as_update(self, text: str) -> Refused | None:
         """Return the refusal of ``text`` read as an update, or None when it is not one."""
-        from rdflib.plugins.sparql.parser import parseUpdate
-
         try:
-            tree = parseUpdate(text)
+            tree = sparqltext.parse_update(text)
         except Exception:
             return None
-        operations = [n for n in dict.get(tree, "request") or () if hasattr(n, "name")]
+        operations = sparqltext.update_operations(tree)
         if not operations:
             return None
         for node in operations:

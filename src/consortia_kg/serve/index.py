@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from consortia_kg.iris import RECORD_KINDS, IriParts, parse_path
 from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, RDF, RDFS, SCHEMA, SKOS
 
 __all__ = ["LABEL_PREDICATES", "NAME_PREDICATES", "Entity", "EntityIndex"]
@@ -32,8 +34,8 @@ COUNTED = (
     (ORG + "Membership", "memberships"),
 )
 
-#: Kinds that stand for a whole record: search ranks them first.
-_RECORD_KINDS = {"consortium": 0, "organisation": 1, "source": 2}
+#: Kinds that stand for a whole record, in the order search ranks them (first).
+_RECORD_ORDER = {kind: order for order, kind in enumerate(RECORD_KINDS)}
 
 
 @dataclass
@@ -62,15 +64,22 @@ class Entity:
         """Return every name search matches."""
         return [v for p in NAME_PREDICATES for v in self.labels.get(p, [])]
 
+    @functools.cached_property
+    def parts(self) -> IriParts | None:
+        """Return what the IRI names (None for a path the layout does not mint); read once."""
+        return parse_path(self.path)
+
     @property
     def kind(self) -> str:
         """Return the first path segment (consortium, organisation, source, graph, ...)."""
-        return self.path.split("/", 1)[0]
+        if self.parts is None:
+            return self.path.split("/", 1)[0]
+        return "graph" if self.parts.graph else self.parts.kind
 
     @property
     def is_record(self) -> bool:
         """Return True for a consortium, organisation or source (a record of its own)."""
-        return self.kind in _RECORD_KINDS and self.path.count("/") == 1
+        return self.parts is not None and self.parts.is_record
 
 
 class EntityIndex:
@@ -139,7 +148,7 @@ class EntityIndex:
                     continue
                 best = min(best, rank)
             if best < 99:
-                order = _RECORD_KINDS.get(entity.kind, 9) if entity.is_record else 9
+                order = _RECORD_ORDER.get(entity.kind, 9) if entity.is_record else 9
                 scored.append((best, order, entity.label.casefold(), entity))
         scored.sort(key=lambda item: item[:3])
         return [item[3] for item in scored[:limit]]

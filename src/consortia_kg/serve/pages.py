@@ -17,11 +17,12 @@ from typing import Any
 import pyoxigraph as ox
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from consortia_kg.iris import owner_iri, record_graph_of
 from consortia_kg.query.named import NamedQuery
 from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 from .config import ServeConfig
-from .display import Doc, Fact, Linker, Part, Value, record_graph, schema_org
+from .display import Doc, Fact, Linker, Part, Value, schema_org
 from .generation import Generation
 
 __all__ = ["Link", "Site", "Vocabulary"]
@@ -273,7 +274,7 @@ class Site:
         ]
         if implemented:
             sections.append(self._implementations(doc, sorted(set(implemented))))
-        graph = record_graph(iri, generation.base)
+        graph = record_graph_of(generation.base, iri)
         if graph is not None and graph in doc.out:
             sections.append(
                 Section(
@@ -327,7 +328,7 @@ class Site:
     def _implementations(self, doc: Doc, implementations: list[str]) -> Section:
         rows = []
         for iri in implementations:
-            owner = "/".join(iri.split("/")[:-2])
+            owner = owner_iri(doc.linker.base, iri) or ""
             rows.append(
                 [
                     doc.linker.iri_value(iri, doc.labels.get(iri)),

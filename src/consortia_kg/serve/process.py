@@ -70,13 +70,13 @@ def _not_acceptable(form: str) -> Reply:
 def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     import pyoxigraph as ox
 
-    from consortia_kg.query.named import query_form
     from consortia_kg.query.store import syntax_error
     from consortia_kg.serialize import (
         serialize_boolean,
         serialize_graph,
         serialize_solutions_capped,
     )
+    from consortia_kg.sparqltext import query_form
 
     from .guard import Checked, deterministic_text
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from consortia_kg.build.graph import BuiltGraph, Where
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.iris import record_iri
 from consortia_kg.paths import shapes_file
 
 __all__ = [
@@ -354,7 +355,7 @@ _IRI = re.compile(r"https?://[^\s\"()<>]+")
 def _record_words(built: BuiltGraph, iri: str) -> str:
     """Name a record's thing by its file, the way a curator finds it."""
     record = built.record_of(iri)
-    if record is not None and iri == f"{built.base}{record.kind}/{record.slug}":
+    if record is not None and iri == record_iri(built.base, record.kind, record.slug):
         return record.file
     return iri
 

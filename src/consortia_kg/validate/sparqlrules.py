@@ -24,6 +24,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from consortia_kg.sparqltext import SparqlTextError, where_group_start
+
 __all__ = [
     "PREFILTERS",
     "SharedLabel",
@@ -286,7 +288,8 @@ def _prefixes(shapes: Any, constraint: Any) -> list[tuple[str, str]]:
 
 def _inject(select: str, pattern: str) -> str:
     """Put the target pattern first inside the query's outermost WHERE group."""
-    match = re.search(r"\bWHERE\s*\{", select, flags=re.IGNORECASE)
-    if match is None:
-        raise ValueError("a SPARQL constraint needs a WHERE clause")
-    return select[: match.end()] + f"\n    {pattern}\n" + select[match.end() :]
+    try:
+        at = where_group_start(select)  # lexed: a "WHERE {" in a comment or string is skipped
+    except SparqlTextError:
+        raise ValueError("a SPARQL constraint needs a WHERE clause") from None
+    return select[:at] + f"\n    {pattern}\n" + select[at:]

@@ -13,9 +13,10 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import Response
 
+from consortia_kg.iris import record_graph_of
 from consortia_kg.serialize import serialize_graph
 
-from ..display import document_query, record_graph, void_document
+from ..display import document_query, void_document
 from ..generation import Generation
 from ..index import LABEL_PREDICATES
 from ..jobs import QueryJob
@@ -98,7 +99,7 @@ async def document(
 
 
 def _graph_of(generation: Generation, iri: str) -> str | None:
-    graph = record_graph(iri, generation.base)
+    graph = record_graph_of(generation.base, iri)
     return graph if graph in generation.graphs else None
 
 

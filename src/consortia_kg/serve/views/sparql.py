@@ -16,8 +16,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from consortia_kg.formats import ANSWER_GRAPH_FORMATS, ANSWER_ROW_FORMATS
+from consortia_kg.iris import dataset_iri
 from consortia_kg.serialize import serialize_graph
-from consortia_kg.vocab import DCTERMS, RDF, VOID, mint
+from consortia_kg.vocab import DCTERMS, RDF, VOID
 
 from ..config import ServeConfig
 from ..display import solutions_table
@@ -253,7 +254,7 @@ def service_triples(endpoint: str, generation: Generation, config: ServeConfig) 
         ox.Triple(
             dataset,
             ox.NamedNode(DCTERMS + "source"),
-            ox.NamedNode(mint(generation.base, "dataset")),
+            ox.NamedNode(dataset_iri(generation.base)),
         ),
         ox.Triple(dataset, ox.NamedNode(_SD + "defaultGraph"), default),
         ox.Triple(default, a, ox.NamedNode(_SD + "Graph")),
