@@ -1,4 +1,4 @@
-"""Importers: outside formats become record dicts (never triples), written by ``recordwriter``.
+"""Importers: outside formats become record dicts (never triples), written by ``records.writer``.
 
 One module per format: ``page`` (Consortia-pedia catalogue pages), ``ror`` (ROR v2 records),
 ``ga4gh_registry`` (the GA4GH registry's SQL dump). ``inputs`` reads and checks the bytes;

@@ -1,7 +1,7 @@
 """The data folder as an import sees it: what exists, what an import would change, and writing it.
 
 An import never writes while it reads. It builds record dicts, merges each into the existing
-record (if any), renders the result with ``recordwriter`` and collects a :class:`Change` per file.
+record (if any), renders the result with ``records.writer`` and collects a :class:`Change` per file.
 Only when every input was read and every record rendered does :meth:`Workspace.write` touch the
 folder, and never to overwrite a record that would change unless ``force`` is given.
 
@@ -11,7 +11,7 @@ owned list whose ``source`` is another source are kept. Keys the import does not
 and filled when the record lacks them. ``aliases`` and ``sources`` are unions; ``notes`` are
 kept, except those the import recognises as its own, which it replaces. Re-importing the same
 input therefore changes nothing. An existing file is updated key by key
-(``recordwriter.update_record_text``): what did not change keeps its text and its comments.
+(``records.writer.update_record_text``): what did not change keeps its text and its comments.
 """
 
 from __future__ import annotations
