@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from consortia_kg.build.graph import build_graph
-from consortia_kg.records.model import load_records
+from consortia_kg.records import load_records
 
 BASE = "https://w3id.org/consortia-kg/"
 DATA = Path(__file__).resolve().parents[2] / "data"
