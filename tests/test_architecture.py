@@ -39,7 +39,7 @@ GROUND = ("paths", "errors", "atomic", "vocab", "formats", "iris", "sparqltext",
 LAYERS: list[tuple[str, ...]] = [
     GROUND,
     ("records", "serialize"),
-    ("build", "reconcile"),
+    ("build", "reconcile", "registries"),
     ("validate", "export", "query", "importers"),
     ("pipeline",),
     ("api", "serve", "session"),

@@ -35,9 +35,9 @@ from consortia_kg.query.named import NamedQuery, find_query, list_queries, parse
 from consortia_kg.query.push import GraphStore, push_graph
 from consortia_kg.query.store import GraphResult, SelectResult
 from helpers.oxigraph_server import OxigraphServer, find_oxigraph, free_port, require_oxigraph
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 BASE = "https://w3id.org/consortia-kg/"
 QUERIES = list_queries()
 

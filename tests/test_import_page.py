@@ -23,9 +23,9 @@ from consortia_kg.importers.plan import Workspace
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
 from helpers.deferred import resolve
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pages"
 
 #: Keys of data/consortia/ga4gh.yaml that come from the GA4GH registry dump, not from the page.

@@ -18,9 +18,9 @@ from consortia_kg.importers.ga4gh_registry import COLUMNS
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
 from helpers.deferred import resolve
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 
 
 def _data(tmp_path: Path) -> Path:

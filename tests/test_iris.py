@@ -146,6 +146,26 @@ CASES: list[tuple[Callable[[], str], str, IriParts]] = [
         IriParts("dumps", "turtle", "sha256"),
     ),
     (lambda: iris.sparql_iri(BASE), BASE + "sparql", IriParts("sparql")),
+    (
+        lambda: iris.programme_part_iri(BASE, "Innovation in SMEs"),
+        BASE + "programme-part/innovation-in-smes",
+        IriParts("programme-part", "innovation-in-smes"),
+    ),
+    (
+        lambda: iris.registry_iri(BASE, "cordis-h2020"),
+        BASE + "registry/cordis-h2020",
+        IriParts("registry", "cordis-h2020"),
+    ),
+    (
+        lambda: iris.registry_file_iri(BASE, "cordis-h2020", "participations"),
+        BASE + "registry/cordis-h2020/file/participations",
+        IriParts("registry", "cordis-h2020", "file", "participations"),
+    ),
+    (
+        lambda: iris.registry_graph(BASE, "nfdi"),
+        BASE + "graph/registry/nfdi",
+        IriParts("registry", "nfdi", graph=True),
+    ),
 ]
 
 

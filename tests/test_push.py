@@ -17,7 +17,6 @@ from consortia_kg.query.store import SelectResult
 from helpers.oxigraph_server import OxigraphServer, free_port, require_oxigraph
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 BASE = "https://w3id.org/consortia-kg/"
 GRAPH = BASE + "graph/"
 

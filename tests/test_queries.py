@@ -36,9 +36,9 @@ from consortia_kg.query.named import (
     render_queries_page,
 )
 from consortia_kg.query.store import GraphResult
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 QUERIES = list_queries()
 NAMES = [q.name for q in QUERIES]
 BASE = "https://w3id.org/consortia-kg/"

@@ -11,9 +11,9 @@ from consortia_kg.errors import Severity
 from consortia_kg.pipeline import Run, validate_data
 from consortia_kg.records import display_path
 from consortia_kg.records.model import Source
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 RECORDS = sorted(DATA.glob("*/*.yaml"))
 
 

@@ -23,9 +23,9 @@ from consortia_kg.reconcile import (
 )
 from consortia_kg.records import load_records
 from consortia_kg.records.writer import render_record
+from helpers.paths import DATA
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT / "data"
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,8 @@ from consortia_kg.records.writer import (
     render_record,
     update_record_text,
 )
+from helpers.paths import DATA
 
-DATA = Path(__file__).resolve().parents[1] / "data"
 REAL_RECORDS = sorted(
     (kind, path) for kind, (folder, _) in KINDS.items() for path in (DATA / folder).glob("*.yaml")
 )

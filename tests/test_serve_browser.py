@@ -6,15 +6,12 @@ Skipped, saying why, only where Debian's chromium and chromedriver are not insta
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from consortia_kg.serve.server import BackgroundServer
 from helpers.browser import headless_chromium, missing_chromium
-
-DATA = Path(__file__).resolve().parent.parent / "data"
 
 pytestmark = pytest.mark.skipif(missing_chromium() is not None, reason=str(missing_chromium()))
 

@@ -17,8 +17,7 @@ import pytest
 from click.testing import Result
 
 from consortia_kg.serve.server import free_port
-
-DATA = Path(__file__).resolve().parent.parent / "data"
+from helpers.paths import DATA
 
 
 def test_help_names_every_option(cli: Callable[..., Result]) -> None:

@@ -19,8 +19,8 @@ import pytest
 
 from consortia_kg.pipeline import build_dumps
 from consortia_kg.serve.server import BackgroundServer
+from helpers.paths import DATA
 
-DATA = Path(__file__).resolve().parent.parent / "data"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 CLIENTS = 4
 

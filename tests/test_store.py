@@ -19,7 +19,6 @@ from consortia_kg.pipeline import fill_store, load_and_build
 from consortia_kg.query.store import EmbeddedStore, SelectResult, read_meta
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data"
 GKS = "Genomic Knowledge Standards"
 
 

@@ -48,11 +48,15 @@ __all__ = [
     "parse_record_graph",
     "participant_count_iri",
     "post_holder_iri",
+    "programme_part_iri",
     "post_iri",
     "record_graph",
     "record_graph_of",
     "record_iri",
     "record_of_iri",
+    "registry_file_iri",
+    "registry_graph",
+    "registry_iri",
     "role_iri",
     "slugify",
     "source_iri",
@@ -75,6 +79,8 @@ LAYOUT: dict[str, dict[str, bool]] = {
         "source": True,
         "disease": True,
         "role": True,
+        "programme-part": True,
+        "registry": True,
         "dataset": False,
         "dumps": True,
         "sparql": False,
@@ -94,6 +100,7 @@ LAYOUT: dict[str, dict[str, bool]] = {
         "working-group": True,
     },
     "organisation": {"implementation": True, "location": True},
+    "registry": {"file": True},
     "dataset": {"class": True, "property": True},
     "dumps": {"sha256": False},
     "standard": {"version": True},
@@ -191,9 +198,32 @@ def role_iri(base: str, name: str) -> str:
     return mint(base, "role", slugify(name))
 
 
+def programme_part_iri(base: str, code: str) -> str:
+    """Return the concept of a funding programme's part (CORDIS's ``SC1``, ``ERC``...)."""
+    return mint(base, "programme-part", slugify(code))
+
+
 def record_graph(base: str, kind: str, slug: str) -> str:
     """Return the named graph one record's build writes: ``{base}graph/<kind>/<slug>``."""
     return mint(base, "graph", kind, slug)
+
+
+# --- registry snapshots (data/registries/<id>/) ----------------------------------------------
+
+
+def registry_iri(base: str, ident: str) -> str:
+    """Return the snapshot itself (licence, attribution, files): ``{base}registry/<id>``."""
+    return mint(base, "registry", ident)
+
+
+def registry_file_iri(base: str, ident: str, role: str) -> str:
+    """Return one published file of a snapshot."""
+    return _under(registry_iri(base, ident), "file", role)
+
+
+def registry_graph(base: str, ident: str) -> str:
+    """Return the named graph a snapshot's mapping writes: ``{base}graph/registry/<id>``."""
+    return mint(base, "graph", "registry", ident)
 
 
 # --- items minted under a record's thing (``parent`` is that thing's IRI) ----------------------
@@ -316,7 +346,7 @@ def parse_record_graph(base: str, iri: str) -> tuple[str, str] | None:
     if not iri.startswith(base):
         return None
     parts = iri[len(base) :].split("/")
-    if len(parts) != 3 or parts[0] != "graph" or parts[1] not in RECORD_KINDS:
+    if len(parts) != 3 or parts[0] != "graph" or parts[1] not in (*RECORD_KINDS, "registry"):
         return None
     return (parts[1], parts[2]) if _SEGMENT.fullmatch(parts[2]) else None
 

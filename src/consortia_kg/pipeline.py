@@ -26,6 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import pyoxigraph as ox
+
 from consortia_kg.atomic import remove_stale, scratch_prefix
 from consortia_kg.build.graph import BuiltGraph, build_graph, build_record
 from consortia_kg.build.manifest import (
@@ -49,6 +51,7 @@ from consortia_kg.records import (
     record_file,
     record_files,
 )
+from consortia_kg.registries import Claims, MappedSnapshot, map_snapshots, read_claims
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = [
@@ -107,17 +110,50 @@ class _Stage:
 # --- in memory -------------------------------------------------------------------------------
 
 
-def load_and_build(data_dir: Path, base_iri: str | None = None, progress: Progress = _quiet) -> Run:
-    """Load every record and build the graph (always, so every problem can be reported)."""
+def load_and_build(
+    data_dir: Path,
+    base_iri: str | None = None,
+    progress: Progress = _quiet,
+    registries: bool = False,
+) -> Run:
+    """Load every record and build the graph (always, so every problem can be reported).
+
+    The registry snapshots are always mapped (their findings are the run's too); their quads
+    join the graph only with ``registries`` (``push`` sends the whole graph; validation and
+    the watch session check the records' graph with SHACL, and the snapshots row by row).
+    """
     stage = _Stage(progress, "load")
     records = load_records(data_dir)
     stage.done(f"{len(records)} records, {len(records.problems)} problems")
     run = Run(records, problems=list(records.problems), record_count=len(records))
     stage = _Stage(progress, "build")
-    run.built = build_graph(records, resolve_base_iri(base_iri))
+    base = resolve_base_iri(base_iri)
+    run.built = build_graph(records, base)
     run.problems.extend(run.built.problems)
     stage.done(f"{len(run.built.quads)} quads in {len(run.built.graphs)} graphs")
+    claims = Claims()
+    organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
+    said = [f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations]
+    read_claims(claims, "".join(said))
+    for mapped in _map_registries(data_dir, base, claims, run, progress):
+        if registries and mapped.nquads:
+            run.built.quads.extend(ox.parse(mapped.nquads, format=ox.RdfFormat.N_QUADS))
     return run
+
+
+def _map_registries(
+    data_dir: Path, base: str, claims: Claims, run: Run, progress: Progress
+) -> list[MappedSnapshot]:
+    """Map every registry snapshot; their findings join the run's, their counts the progress."""
+    mapped = map_snapshots(data_dir, base, claims)
+    for snapshot in mapped:
+        run.problems.extend(snapshot.problems)
+        if snapshot.nquads:
+            progress(
+                f"registry {snapshot.id}: {snapshot.quads} quads in {snapshot.seconds:.2f} s "
+                f"({snapshot.summary})"
+            )
+    return mapped
 
 
 @dataclass
@@ -207,14 +243,23 @@ def _read_and_build(
     files, listing_problems = record_files(data_dir)
     run = Run(RecordSet(data_dir), problems=list(listing_problems))
     entries: list[tuple[str, str, str, str]] = []
+    claims = Claims()
     stage = _Stage(progress, "build")
     for built in record_lines(files, base, jobs):
         run.problems.extend(built.problems)
         if built.sha256:
             entries.append((built.kind, built.slug, built.source_path, built.sha256))
             sorter.add(built.nquads.encode())
+            if built.kind == "organisation":
+                read_claims(claims, built.nquads)
     run.record_count = len(entries)
     stage.done(f"{len(entries)} records, {len(run.problems)} problems")
+    for mapped in _map_registries(data_dir, base, claims, run, progress):
+        if mapped.snapshot is not None and mapped.nquads:
+            snapshot = mapped.snapshot
+            digest = "".join(f.sha256 for _, f in sorted(snapshot.files.items()))
+            entries.append(("registry", snapshot.id, snapshot.manifest, digest))
+            sorter.add(mapped.nquads)
     return run, entries
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 __all__ = [
     "BENCH",
     "DATA",
     "FIXTURES",
+    "REAL_DATA",
     "ROOT",
     "SHARED_ENV",
     "VALID",
@@ -18,8 +22,24 @@ __all__ = [
 
 #: The repository (the folder holding ``pyproject.toml``).
 ROOT = Path(__file__).resolve().parents[2]
-#: The real, curated records.
-DATA = ROOT / "data"
+#: The default data folder: the curated records and the registry snapshots (CORDIS, NFDI...).
+REAL_DATA = ROOT / "data"
+
+
+def _curated_records() -> Path:
+    """Copy the curated records (no registry snapshots) once per test process.
+
+    Building the snapshots takes a minute; the many tests of the records build them alone, and
+    the tests of the whole default graph share one build (the ``full_*`` session fixtures).
+    """
+    target = Path(tempfile.mkdtemp(prefix="ckg-records-")) / "data"
+    shutil.copytree(REAL_DATA, target, ignore=shutil.ignore_patterns("registries"))
+    atexit.register(shutil.rmtree, target.parent, True)
+    return target
+
+
+#: The real, curated records alone (a copy of data/ without data/registries/).
+DATA = _curated_records()
 #: Test fixtures (see tests/fixtures/README.md).
 FIXTURES = ROOT / "tests" / "fixtures"
 #: The small made-up data folder that uses every key of the record format once.

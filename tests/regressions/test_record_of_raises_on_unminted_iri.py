@@ -8,15 +8,13 @@ as validate's record words do) raised "cannot mint an IRI from segment" instead 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from consortia_kg.build.graph import build_graph
 from consortia_kg.records import load_records
+from helpers.paths import DATA
 
 BASE = "https://w3id.org/consortia-kg/"
-DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.mark.parametrize(

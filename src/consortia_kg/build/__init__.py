@@ -22,6 +22,11 @@ BUILDER_MODULES = (
     "consortia_kg.build.consortium",
     "consortia_kg.build.graph",
     "consortia_kg.build.quadlines",
+    "consortia_kg.registries",
+    "consortia_kg.registries.snapshot",
+    "consortia_kg.registries.quads",
+    "consortia_kg.registries.cordis_terms",
+    "consortia_kg.registries.cordis_h2020",
     "consortia_kg.iris",
     "consortia_kg.vocab",
 )

@@ -80,6 +80,11 @@ def data_fingerprint(data_dir: Path, base: str) -> str:
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             h.update(f"{folder}/{path.name}\0{digest}\n".encode())
+    # registry snapshots: every file of every snapshot folder (the manifest and its data)
+    for path in sorted((data_dir / "registries").glob("*/*")):
+        if path.is_file() and not path.name.startswith("."):
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            h.update(f"registries/{path.parent.name}/{path.name}\0{digest}\n".encode())
     return h.hexdigest()
 
 

@@ -90,7 +90,8 @@ def record_files(data_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
         )
     files: list[RecordFile] = []
     problems: list[Problem] = []
-    known_folders = {folder for folder, _ in KINDS.values()}
+    # registries/ holds the mirrored registry snapshots (read by the registries package)
+    known_folders = {folder for folder, _ in KINDS.values()} | {"registries"}
     for entry in sorted(data_dir.iterdir()):
         if entry.is_dir() and entry.name not in known_folders and not entry.name.startswith("."):
             problems.append(
@@ -141,11 +142,15 @@ def read_found(found: RecordFile) -> tuple[Record | None, list[Problem]]:
 def data_version(entries: Iterable[tuple[str, str, str, str]]) -> str:
     """Hash (kind, slug, source path, sha256) of every record: the data's version.
 
+    A registry snapshot is an entry too (kind ``registry``, after every record kind).
+
     Records are taken in build order (kind, then slug), whatever order they come in.
     """
     rank = {kind: i for i, kind in enumerate(KINDS)}
     h = hashlib.sha256()
-    for _, _, source_path, sha256 in sorted(entries, key=lambda e: (rank[e[0]], e[1])):
+    for _, _, source_path, sha256 in sorted(
+        entries, key=lambda e: (rank.get(e[0], len(rank)), e[1])
+    ):
         h.update(f"{source_path}\0{sha256}\n".encode())
     return h.hexdigest()
 
