@@ -50,8 +50,13 @@ def data_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def cli() -> Callable[..., Result]:
-    """Run the CLI in-process; stdout and stderr are kept apart."""
+def cli(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run the CLI in-process; stdout and stderr are kept apart.
+
+    It runs in a folder whose ``data/`` is the curated records alone, so a command on the
+    default data builds in seconds (a test of the whole default graph passes ``--data``).
+    """
+    monkeypatch.chdir(DATA.parent)
     runner = CliRunner()
 
     def run(*args: str) -> Result:

@@ -11,17 +11,19 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
+from helpers.paths import REAL_DATA
+
 
 def test_validate_real_data_conforms(cli: Callable[..., Result]) -> None:
     """The default data has no error; the registries' own quirks are warnings at file:row."""
-    result = cli("validate", "-q", "--format", "json")
+    result = cli("validate", "-q", "--format", "json", "--data", REAL_DATA)
     assert result.exit_code == 0, result.output
     findings = json.loads(result.stdout)
     findings = findings["problems"] if isinstance(findings, dict) else findings
     assert findings, "the CORDIS snapshot's second coordinators are reported"
     for finding in findings:
         assert finding["severity"] == "warning", finding
-        assert finding["file"].startswith("data/registries/"), finding
+        assert "data/registries/" in finding["file"], finding
         assert finding["line"] > 1, finding
 
 
