@@ -340,7 +340,7 @@ def _read_section(
                 note(para.text())
         return
     if key == "governance":
-        read_governance([p for b in blocks for p in b], record, page)
+        read_governance([p for b in blocks for p in b], record, page, display)
         return
     if key == "contacts":
         read_contacts([p for b in blocks for p in b], record, page, display, note)
