@@ -62,18 +62,19 @@ def _alternatives(words: tuple[str, ...]) -> str:
 
 
 #: A named body: capitalised words (joined by connectors) ending in a head word, then an
-#: optional "of Directors" (only before a count) and an optional member count "(12)".
+#: optional "of Directors", "on the Ethics of Sharing" (only before a count) and an optional
+#: member count "(12)".
 _UNIT = re.compile(
     rf"(?<![\w'’-])((?:{_CAPITALISED}\s+(?:{_CONNECTORS}\s+){{0,2}}){{0,8}}?)"
     rf"({_alternatives(_WORKING_HEADS + _COMMITTEE_HEADS)})(?![\w-])"
-    rf"(\s+(?:of|on|for)\s+(?:the\s+)?{_CAPITALISED}(?:\s+(?:and\s+|&\s+)?{_CAPITALISED}){{0,4}}"
+    rf"(\s+(?:of|on|for)\s+(?:the\s+)?{_CAPITALISED}(?:\s+(?:{_CONNECTORS}\s+){{0,2}}{_CAPITALISED}){{0,4}}"
     r"(?=\s*\(\d))?"
     r"(?:\s*\((\d+)(?:\s+members?)?\))?"
 )
 
 
 #: A member count in brackets, "(9)" or "(9 members)", and the words before it.
-_COUNT = re.compile(r"((?:[\w'’&/-]+\s+){0,5}[\w'’&/-]+)\s*\((\d+)(?:\s+members?)?\)")
+_COUNT = re.compile(r"((?:[\w'’&/-]+\s+){0,5}[\w'’&/-]+)\s*\((\d+)(\s+members?)?\)")
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ def _warn_unread_counts(
     for match in _COUNT.finditer(text):
         if any(start <= match.start(2) < end for start, end in read):
             continue
-        if 1900 <= int(match.group(2)) <= 2100 and "member" not in match.group(0):
+        if 1900 <= int(match.group(2)) <= 2100 and not match.group(3):
             continue  # a year, "(2014)"
         phrase = f"{_named_part(match.group(1).split())} ({match.group(2)})"
         page.warnings.append(
@@ -269,7 +270,8 @@ def _where(display: str, paras: list[Para], phrase: str) -> str:
 
 
 _APPOINTS = re.compile(
-    r"^(?:[Tt]he\s+)?(?P<who>[A-Z][\w ]*?(?:Committee|Board|Council))\s+"
+    r"^(?:[Tt]he\s+)?(?P<who>[A-Z][\w &-]*?"
+    rf"(?:{_alternatives(_WORKING_HEADS + _COMMITTEE_HEADS)}))\s+"
     r"(?:appoints|elects|selects|names)\s+(?P<what>.+?)\.?$"
 )
 
@@ -281,7 +283,11 @@ def _read_posts(sentences: list[str], record: dict[str, Any]) -> None:
             continue
         who = match.group("who").strip()
         steering = record.get("steering_committee", {}).get("name", "")
-        if steering and who.lower() in (steering.lower(), "steering committee"):
+        # its name, or the short form "Steering Committee" of a named one
+        if steering and who.lower() in (
+            steering.lower(),
+            f"steering {steering.split()[-1]}".lower(),
+        ):
             unit = "steering-committee"
         else:
             unit = next((c["id"] for c in record.get("committees", []) if c["name"] == who), "")
