@@ -74,7 +74,7 @@ _UNIT = re.compile(
 
 
 #: A member count in brackets, "(9)" or "(9 members)", and the words before it.
-_COUNT = re.compile(r"((?:[\w'’&/-]+\s+){0,5}[\w'’&/-]+)\s*\((\d+)(\s+members?)?\)")
+_COUNT = re.compile(r"(?<![\w'’&/-])((?:[\w'’&/-]+\s+){0,5}[\w'’&/-]+)\s*\((\d+)(\s+members?)?\)")
 
 
 @dataclass(frozen=True)
