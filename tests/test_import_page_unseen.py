@@ -225,6 +225,7 @@ SENTENCES = [
      [("committees", "Coordinating Secretariat", "3")]),
     ("Its Working Party on Consent (8) drafts policies.",
      [("working_groups", "Working Party on Consent", "8")]),
+    ("The Members Forum (40) meets yearly.", [("committees", "Members Forum", "40")]),
     ("The Industry Roundtable (11) meets yearly.", []),
     ("Ambassadors of the Alliance (30) promote its work.", []),
     ("Its founding members signed a letter (2013) in Toronto.", []),

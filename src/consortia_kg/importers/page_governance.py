@@ -30,13 +30,27 @@ from consortia_kg.importers.plan import slugify
 
 __all__ = ["read_governance"]
 
-#: Words that open a phrase naming a body without being part of its name ("the", "its") or
-#: that name people of the body ("Members of the Imaging Subgroup"): dropped from the front.
+#: Words that open a phrase naming a body without being part of its name ("the", "its").
 _LEADING = {"the", "a", "an", "each", "all", "these", "this", "its", "our", "their", "every",
             "other", "both", "two", "three", "four", "five", "several", "many", "most", "some",
-            "member", "members", "chair", "chairs", "co-chair", "co-chairs", "head", "heads",
-            "lead", "leads", "leader", "leaders", "representative", "representatives",
             "and", "of", "in", "by", "to", "for", "with", "on", "&"}  # fmt: skip
+
+
+#: People of a body, left out before "of" ("Members of the Imaging Subgroup"); kept where they
+#: are part of a name ("Members Forum").
+_PEOPLE = {"member", "members", "chair", "chairs", "co-chair", "co-chairs", "head", "heads",
+           "lead", "leads", "leader", "leaders", "representative", "representatives"}  # fmt: skip
+
+
+def _without_leading(words: list[str]) -> list[str]:
+    """``words`` without the determiners and "Members of the" that open them."""
+    words = list(words)
+    while words and (
+        words[0].lower() in _LEADING
+        or (words[0].lower() in _PEOPLE and words[1:2] in (["of"], ["in"], ["for"], ["on"]))
+    ):
+        words.pop(0)
+    return words
 
 
 #: Lower-case words that may join the capitalised words of a name ("Ethics and Policy").
@@ -124,9 +138,7 @@ def _find_bodies(text: str) -> list[_Body]:
     """
     bodies: list[_Body] = []
     for match in _UNIT.finditer(text):
-        words = match.group(1).split()
-        while words and words[0].lower() in _LEADING:
-            words.pop(0)
+        words = _without_leading(match.group(1).split())
         head, tail, count = match.group(2), (match.group(3) or "").strip(), match.group(4) or ""
         if not words and not tail and not count:
             continue
@@ -256,9 +268,7 @@ def _named_part(words: list[str]) -> str:
             kept.insert(0, word)
         else:
             break
-    while kept and kept[0].lower() in _LEADING:
-        kept.pop(0)
-    return " ".join(kept or words)
+    return " ".join(_without_leading(kept) or words)
 
 
 def _where(display: str, paras: list[Para], phrase: str) -> str:
