@@ -47,6 +47,7 @@ from consortia_kg.importers.page_text import (
     join_paras,
     key_form,
     normalise_page_text,
+    plain_quotes,
     split_sections,
     split_sentences,
     without_boilerplate,
@@ -278,8 +279,16 @@ def _read_glance(
         elif key == "disease" and key_form(value) in ("none", "no disease focus"):
             record["disease_focus"] = "none"
         elif key == "disease" and value:
+            # "Alzheimer’s Disease" is the disease "Alzheimer's Disease": one spelling, so that
+            # one concept (and a search with a plain apostrophe) finds every record of it
             diseases = [d.strip() for d in re.split(r"[,;]\s*", value) if d.strip()]
-            record["disease_focus"] = diseases
+            plain = [plain_quotes(d) for d in diseases]
+            if plain != diseases:
+                page.warnings.append(
+                    f"{where}: the disease focus is written with typographic quotes; recorded "
+                    f"with plain ones: {', '.join(plain)}"
+                )
+            record["disease_focus"] = plain
         elif key == "location" and _SCOPES.get(key_form(value)):
             record["scope"] = _SCOPES[key_form(value)]
         elif key == "location" and value:
@@ -340,7 +349,7 @@ def _read_section(
                 note(para.text())
         return
     if key == "governance":
-        read_governance([p for b in blocks for p in b], record, page)
+        read_governance([p for b in blocks for p in b], record, page, display)
         return
     if key == "contacts":
         read_contacts([p for b in blocks for p in b], record, page, display, note)

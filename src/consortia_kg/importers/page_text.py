@@ -24,6 +24,7 @@ __all__ = [
     "join_paras",
     "key_form",
     "normalise_page_text",
+    "plain_quotes",
     "split_sections",
     "split_sentences",
     "without_boilerplate",
@@ -41,7 +42,8 @@ _INVISIBLE = re.compile("[\u200b-\u200d\u2060\ufeff]")
 BULLET = re.compile(r"^\s*[•·◦▪▫‣●○■□\-*–—]\s+(?=\S)")
 
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"'})
+#: Typographic quotes and apostrophes → plain ones.
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "‛": "'", "ʼ": "'", "“": '"', "”": '"', "„": '"'})
 
 
 #: Known headings (in key form: lower case, "&" as "and", no trailing colon) → section.
@@ -172,6 +174,11 @@ def normalise_page_text(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
     return [line.rstrip() for line in text.split("\n")]
+
+
+def plain_quotes(text: str) -> str:
+    """Return ``text`` with typographic quotes and apostrophes as plain ones (’ → ')."""
+    return text.translate(_QUOTES)
 
 
 def key_form(text: str) -> str:
