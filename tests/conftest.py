@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from consortia_kg.cli.main import main
-from helpers.paths import DATA, VALID, missing_shared_data, shared_data_folder
+from helpers.paths import DATA, REAL_DATA, VALID, missing_shared_data, shared_data_folder
 
 if TYPE_CHECKING:
     from consortia_kg.api import Graph
@@ -152,3 +152,28 @@ def real_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Background
     work = tmp_path_factory.mktemp("real-server")
     with BackgroundServer.for_data(DATA, work, workers=2, reload_interval=0) as running:
         yield running
+
+
+# --- the whole default graph (records and registry snapshots), built once a session ---------------
+
+
+@pytest.fixture(scope="session")
+def full_dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The dumps and store of the default data/ with its registries, as ``build`` writes them.
+
+    Built once (about a minute and a half): share it, never write into it.
+    """
+    from consortia_kg.pipeline import build_dumps
+
+    out = tmp_path_factory.mktemp("full") / "dist"
+    run = build_dumps(REAL_DATA, out)
+    assert not run.fatal and run.files, run.problems[:5]
+    return out
+
+
+@pytest.fixture(scope="session")
+def full_kg(full_dist: Path) -> Graph:
+    """The whole default graph opened as the Python API does (over ``full_dist``'s store)."""
+    from consortia_kg.api import open_graph
+
+    return open_graph(REAL_DATA, store=full_dist / "store")
