@@ -19,10 +19,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import Result
-from helpers.paths import REAL_DATA
 
 from consortia_kg.registries import map_snapshots
 from consortia_kg.vocab import DEFAULT_BASE_IRI
+from helpers.paths import REAL_DATA
 
 SNAPSHOT = REAL_DATA / "registries" / "cordis-h2020"
 FILES = {
@@ -158,7 +158,7 @@ def test_the_snapshot_names_its_licence_and_attribution(small: Path) -> None:
 def test_a_record_naming_a_pic_speaks_for_that_organisation(
     small: Path, small_rows: dict[str, list[list[str]]], cli: Callable[..., Result]
 ) -> None:
-    header, *body = small_rows["participations"]
+    _, *body = small_rows["participations"]
     per_project = Counter(row[0] for row in body)
     names = small_rows["organisations"]
     pic_col, name_col = names[0].index("orgId"), names[0].index("name")
