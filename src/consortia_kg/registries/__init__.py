@@ -20,9 +20,10 @@ from pathlib import Path
 
 from consortia_kg import iris
 from consortia_kg.errors import Problem
-from consortia_kg.registries import cordis_h2020
+from consortia_kg.registries import cordis_h2020, elixir, nfdi
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import (
+    NO_LICENCE,
     Snapshot,
     UnreadableFile,
     read_snapshot,
@@ -44,6 +45,8 @@ Mapping = Callable[[Snapshot, str, Claims, QuadSink, str], str]
 #: The files each mapping reads (by role), checked before it runs.
 MAPPINGS: dict[str, tuple[Mapping, tuple[str, ...]]] = {
     "cordis-h2020": (cordis_h2020.map_snapshot, tuple(cordis_h2020.FILES)),
+    "nfdi-gepris": (nfdi.map_snapshot, tuple(nfdi.FILES)),
+    "elixir-node-map": (elixir.map_snapshot, tuple(elixir.FILES)),
 }
 
 _CC = "http://creativecommons.org/ns#"
@@ -166,7 +169,10 @@ def _describe(snapshot: Snapshot, base: str, out: QuadSink, source: str) -> None
     out.add(source, iri(DCTERMS + "title"), literal(snapshot.title))
     out.add(source, iri(RDFS + "label"), literal(snapshot.title))
     out.add(source, iri(DCTERMS + "publisher"), literal(snapshot.publisher))
-    out.add(source, iri(DCTERMS + "license"), iri(snapshot.licence))
+    if snapshot.licence == NO_LICENCE:
+        out.add(source, iri(DCTERMS + "rights"), literal("The upstream states no licence."))
+    else:
+        out.add(source, iri(DCTERMS + "license"), iri(snapshot.licence))
     out.add(source, iri(_CC + "attributionName"), literal(snapshot.attribution))
     out.add(source, iri(PROV + "wasDerivedFrom"), iri(snapshot.upstream))
     out.add(source, iri(DCTERMS + "created"), typed(snapshot.taken, "date"))
