@@ -19,7 +19,7 @@ from pathlib import Path
 
 from consortia_kg import iris
 from consortia_kg.errors import Problem
-from consortia_kg.registries import cordis_h2020
+from consortia_kg.registries import cordis_bulk, cordis_h2020
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import (
     Snapshot,
@@ -43,6 +43,7 @@ Mapping = Callable[[Snapshot, str, Claims, QuadSink, str], str]
 #: The files each mapping reads (by role), checked before it runs.
 MAPPINGS: dict[str, tuple[Mapping, tuple[str, ...]]] = {
     "cordis-h2020": (cordis_h2020.map_snapshot, tuple(cordis_h2020.FILES)),
+    "cordis": (cordis_bulk.map_snapshot, tuple(cordis_bulk.FILES)),
 }
 
 _CC = "http://creativecommons.org/ns#"
