@@ -260,3 +260,120 @@ def test_import_then_build_has_the_sample_consortia(
     projects, organisations = sample
     members = Counter(p for p, _ in {(o["projectID"], o["organisationID"]) for o in organisations})
     assert found == {(f"cordis-grant:{p['id']}", p["acronym"], members[p["id"]]) for p in projects}
+
+
+# --- what is refused: exit 2, the file and row, a fix, nothing written ----------------------------
+
+
+def _cut_gzip(projects: Rows, organisations: Rows, folder: Path) -> tuple[Path, Path]:
+    orgs = write_form(folder / "o.json.gz", organisations)
+    orgs.write_bytes(orgs.read_bytes()[: orgs.stat().st_size // 2])
+    return write_form(folder / "p.json", projects), orgs
+
+
+def _changed(
+    form: str, change: Callable[[Rows, Rows], None], separator: str = ";"
+) -> Callable[[Rows, Rows, Path], tuple[Path, Path]]:
+    def make(projects: Rows, organisations: Rows, folder: Path) -> tuple[Path, Path]:
+        projects, organisations = copy.deepcopy(projects), copy.deepcopy(organisations)
+        change(projects, organisations)
+        return (
+            write_form(folder / f"p{form}", projects, separator),
+            write_form(folder / f"o{form}", organisations, separator),
+        )
+
+    return make
+
+
+def _drop(rows: Rows, column: str, renamed: str = "") -> None:
+    for row in rows:
+        value = row.pop(column)
+        if renamed:
+            row[renamed] = value
+
+
+BAD_INPUTS = {
+    "truncated gzip": (_cut_gzip, "o.json.gz:", "is not a whole gzip file"),
+    "missing column": (
+        _changed(".json", lambda p, o: _drop(o, "organisationID")),
+        "o.json:1",
+        "column `organisationID` missing from o.json",
+    ),
+    "renamed column": (
+        _changed(".csv", lambda p, o: _drop(o, "organisationID", "organisationId")),
+        "o.csv:1",
+        "`organisationID` (is `organisationId` it, renamed?)",
+    ),
+    "wrong separator": (
+        _changed(".csv", lambda p, o: None, separator=","),
+        "p.csv:1",
+        "p.csv is separated by `,`, not `;`",
+    ),
+    "bad date": (
+        _changed(".csv", lambda p, o: p[0].update(startDate="2015-06-31")),
+        "p.csv:2",
+        "grant 662192: startDate `2015-06-31` cannot be read (day is out of range for month)",
+    ),
+    "non-numeric PIC": (
+        _changed(".csv", lambda p, o: o[0].update(organisationID="99658838O")),
+        "o.csv:2",
+        "PIC `99658838O` is not a number (grant 662192)",
+    ),
+    "duplicate rows": (
+        _changed(".json", lambda p, o: o.append(dict(o[0]))),
+        "o.json:1077",
+        "grant 662192, PIC 996588380: the organisation is listed twice in the project "
+        "(rows 1 and 1077)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUTS))
+def test_bad_input_is_refused_at_its_row(
+    sample: tuple[Rows, Rows], data_copy: Path, tmp_path: Path, cli: Any, case: str
+) -> None:
+    make, where, message = BAD_INPUTS[case]
+    projects, orgs = make(*sample, tmp_path)
+    result = _import(cli, data_copy, projects, orgs)
+    assert result.exit_code == 2, result.stderr
+    assert where in result.stderr
+    assert message in result.stderr
+    assert "fix: " in result.stderr
+    assert "nothing written" in result.stderr
+    assert not (data_copy / "registries").exists() or not any((data_copy / "registries").iterdir())
+    assert result.stdout == ""
+
+
+def test_an_existing_snapshot_is_replaced_only_with_force(
+    sample: tuple[Rows, Rows], data_copy: Path, tmp_path: Path, cli: Any
+) -> None:
+    projects, organisations = sample
+    first = (
+        write_form(tmp_path / "p1.json", projects[1:]),
+        write_form(
+            tmp_path / "o1.json", [o for o in organisations if o["projectID"] != projects[0]["id"]]
+        ),
+    )
+    assert _import(cli, data_copy, *first).exit_code == 0
+    manifest = data_copy / "registries" / "cordis-sample" / "snapshot.yaml"
+    before = manifest.read_text()
+    full = (
+        write_form(tmp_path / "p.json", projects),
+        write_form(tmp_path / "o.json", organisations),
+    )
+
+    refused = _import(cli, data_copy, *full)
+    assert refused.exit_code == 2
+    assert "cordis-sample exists: nothing written" in refused.stderr
+    assert "fix: choose another --id, or replace the snapshot with --force" in refused.stderr
+    assert manifest.read_text() == before
+
+    replaced = _import(cli, data_copy, *full, "--force")
+    assert replaced.exit_code == 0, replaced.stderr
+    old_sha = hashlib.sha256(first[0].read_bytes()).hexdigest()[:12]
+    new_sha = hashlib.sha256(full[0].read_bytes()).hexdigest()[:12]
+    assert f"  projects file: sha256 {old_sha} → {new_sha}" in replaced.stdout
+    assert "  projects: 25 → 26" in replaced.stdout
+    assert "  consortia: 25 → 26" in replaced.stdout
+    assert hashlib.sha256(full[1].read_bytes()).hexdigest() in manifest.read_text()
+    assert sorted(p.name for p in manifest.parent.parent.iterdir()) == ["cordis-sample"]

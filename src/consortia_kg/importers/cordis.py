@@ -241,7 +241,7 @@ def _diff(
         old = digests.get(role, "")
         new = _sha256(stored[role][1]) if role in stored else ""
         same = " (unchanged)" if old == new else ""
-        lines.append(f"  {role}: sha256 {old[:12] or 'none'} → {new[:12] or 'none'}{same}")
+        lines.append(f"  {role} file: sha256 {old[:12] or 'none'} → {new[:12] or 'none'}{same}")
     for what, n in after.items():
         was = "?" if before is None else str(before.get(what, 0))
         lines.append(f"  {what}: {was} → {n}" + (" (unchanged)" if was == str(n) else ""))

@@ -163,13 +163,15 @@ class _Reader:
     def value(
         self, number: int, row: dict[str, str], column: str, read: object, whose: str
     ) -> str | None:
+        raw = row.get(column, "").strip()
         try:
-            return read(row.get(column, "").strip())  # type: ignore[operator,no-any-return]
+            return read(raw)  # type: ignore[operator,no-any-return]
         except ValueError as exc:
+            said = str(exc) if "`" in str(exc) else f"`{raw}` cannot be read ({exc})"
             self.error(
                 number,
                 column,
-                f"{whose}: {column} {exc}",
+                f"{whose}: {column} {said}",
                 fix=f"correct {column} in row {number} of {self.file.path.name} as CORDIS "
                 "publishes it (or download the file again)",
             )

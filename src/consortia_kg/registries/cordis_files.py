@@ -24,6 +24,7 @@ import difflib
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -223,8 +224,35 @@ def _check_header(
     )
 
 
+def _text(file: SnapshotFile) -> str:
+    """Return the file's text; a gzip cut short is reported at the line where it breaks off."""
+    try:
+        return read_text(file)
+    except UnreadableFile as exc:
+        if not file.path.name.endswith(".gz"):
+            raise
+        try:
+            head = zlib.decompressobj(wbits=47).decompress(file.path.read_bytes())
+        except zlib.error:
+            raise exc from None
+        line = head.count(b"\n") + 1
+        problem = exc.problem
+        raise UnreadableFile(
+            Problem(
+                problem.file,
+                line,
+                problem.key,
+                f"{file.path.name} breaks off in line {line}: {problem.message}",
+                why=problem.why,
+                fix=problem.fix,
+                shape=problem.shape,
+                fatal=True,
+            )
+        ) from exc
+
+
 def _csv_rows(file: SnapshotFile, needs: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.reader(io.StringIO(read_text(file), newline=""), delimiter=_DELIMITER)
+    reader = csv.reader(io.StringIO(_text(file), newline=""), delimiter=_DELIMITER)
     header = next(reader, [])
     separator = ""
     if len(header) == 1:
@@ -260,7 +288,7 @@ def _csv_rows(file: SnapshotFile, needs: Sequence[str]) -> Iterator[tuple[int, d
 
 def _json_rows(file: SnapshotFile, needs: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
     try:
-        data = json.loads(read_text(file))
+        data = json.loads(_text(file))
     except json.JSONDecodeError as exc:
         raise UnreadableFile(
             _problem(
