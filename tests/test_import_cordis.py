@@ -377,3 +377,22 @@ def test_an_existing_snapshot_is_replaced_only_with_force(
     assert "  consortia: 25 → 26" in replaced.stdout
     assert hashlib.sha256(full[1].read_bytes()).hexdigest() in manifest.read_text()
     assert sorted(p.name for p in manifest.parent.parent.iterdir()) == ["cordis-sample"]
+
+
+def test_every_ontology_term_the_mapping_writes_is_declared(
+    sample: tuple[Rows, Rows], tmp_path: Path
+) -> None:
+    from rdflib import RDF, Graph, URIRef
+
+    from consortia_kg.paths import ontology_file
+
+    ontology = Graph().parse(ontology_file())
+    nquads, _ = map_pair(
+        write_form(tmp_path / "p.json", sample[0]), write_form(tmp_path / "o.json", sample[1])
+    )
+    used = set()
+    for line in nquads.decode().splitlines():
+        _, p, o = line.split(" ", 3)[:3]
+        used |= {t[1:-1] for t in (p, o) if t.startswith(f"<{CKG}")}
+    assert len(used) > 10
+    assert sorted(t for t in used if (URIRef(t), RDF.type, None) not in ontology) == []
