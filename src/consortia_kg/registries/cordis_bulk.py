@@ -31,7 +31,12 @@ from decimal import Decimal, InvalidOperation
 
 from consortia_kg import iris
 from consortia_kg.errors import Severity
-from consortia_kg.registries.cordis_files import ORGANISATION_NEEDS, PROJECT_NEEDS, read_rows
+from consortia_kg.registries.cordis_files import (
+    ORGANISATION_NEEDS,
+    PROJECT_NEEDS,
+    file_form,
+    read_rows,
+)
 from consortia_kg.registries.cordis_terms import (
     ACRONYM,
     ACTIVITY_TYPES,
@@ -144,6 +149,8 @@ class _Reader:
 
     def __init__(self, file: SnapshotFile, out: QuadSink) -> None:
         self.file, self.out = file, out
+        #: how the file's rows are called (a JSON file's are objects)
+        self.row = "object" if file_form(file.path) == "json" else "row"
 
     def error(
         self, number: int, column: str, message: str, fix: str, why: str = "", warn: bool = False
@@ -172,7 +179,7 @@ class _Reader:
                 number,
                 column,
                 f"{whose}: {column} {said}",
-                fix=f"correct {column} in row {number} of {self.file.path.name} as CORDIS "
+                fix=f"correct {column} in {self.row} {number} of {self.file.path.name} as CORDIS "
                 "publishes it (or download the file again)",
             )
             return None
@@ -228,7 +235,7 @@ def _read_projects(file: SnapshotFile, out: QuadSink, summary: Summary) -> dict[
                 "id",
                 f"grant number `{grant}` is not a number",
                 why="a project is known by its grant number: digits",
-                fix=f"restore row {number} as published (a spreadsheet may have turned the "
+                fix=f"restore {read.row} {number} as published (a spreadsheet may have turned the "
                 "number into text)",
             )
             continue
@@ -237,7 +244,7 @@ def _read_projects(file: SnapshotFile, out: QuadSink, summary: Summary) -> dict[
                 number,
                 "rcn",
                 f"grant {grant}: record number `{rcn}` is not a number",
-                fix=f"restore row {number} as published",
+                fix=f"restore {read.row} {number} as published",
             )
             continue
         if not rcn:
@@ -256,7 +263,7 @@ def _read_projects(file: SnapshotFile, out: QuadSink, summary: Summary) -> dict[
                 "id",
                 f"grant {grant} is listed twice (rows {projects[grant].number} and {number})",
                 why="one grant is one project; a repeated row would be mapped twice",
-                fix=f"remove row {number} (or row {projects[grant].number})",
+                fix=f"remove {read.row} {number} (or {read.row} {projects[grant].number})",
             )
             continue
         whose = f"grant {grant}"
@@ -296,7 +303,7 @@ def _read_organisations(
                     + (f" (grant {grant})" if what == "PIC" else ""),
                     why="a project is known by its grant number, an organisation by its PIC "
                     "(Participant Identification Code): both are digits",
-                    fix=f"restore row {number} as published (a spreadsheet may have turned "
+                    fix=f"restore {read.row} {number} as published (a spreadsheet may have turned "
                     "the number into text or a date)",
                 )
                 break
@@ -323,7 +330,7 @@ def _read_organisations(
                     else "an organisation may change role during a project (a participant "
                     "that ends its participation and stays as a third party); one membership "
                     "is mapped, from the first row",
-                    fix=f"remove row {number} (or row {first[0]})"
+                    fix=f"remove {read.row} {number} (or {read.row} {first[0]})"
                     if same
                     else "nothing to do in the file",
                     warn=not same,
