@@ -396,3 +396,24 @@ def test_every_ontology_term_the_mapping_writes_is_declared(
         used |= {t[1:-1] for t in (p, o) if t.startswith(f"<{CKG}")}
     assert len(used) > 10
     assert sorted(t for t in used if (URIRef(t), RDF.type, None) not in ontology) == []
+
+
+def test_a_file_over_1_mb_is_kept_gzipped_and_the_build_reads_it(
+    sample: tuple[Rows, Rows], data_copy: Path, tmp_path: Path, cli: Any
+) -> None:
+    from consortia_kg.registries import map_snapshots
+
+    projects = write_form(tmp_path / "p.json", sample[0])
+    organisations = tmp_path / "o.json"
+    organisations.write_text(json.dumps(sample[1], indent=4, ensure_ascii=False))
+    assert organisations.stat().st_size > 1_000_000
+    result = _import(cli, data_copy, projects, organisations)
+    assert result.exit_code == 0, result.stderr
+    folder = data_copy / "registries" / "cordis-sample"
+    stored = (folder / "organisations.json.gz").read_bytes()
+    assert stored[4:8] == b"\0\0\0\0"  # mtime 0: the same file always gives the same bytes
+    assert gzip.decompress(stored) == organisations.read_bytes()
+    assert (folder / "projects.json").read_bytes() == projects.read_bytes()
+    (mapped,) = map_snapshots(data_copy, BASE)
+    assert [p.severity for p in mapped.problems] == ["warning"]
+    assert mapped.summary.startswith("26 consortia, 1075 memberships")
