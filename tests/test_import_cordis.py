@@ -309,6 +309,11 @@ BAD_INPUTS = {
         "p.csv:1",
         "p.csv is separated by `,`, not `;`",
     ),
+    "files swapped": (
+        lambda p, o, folder: (write_form(folder / "o.csv", o), write_form(folder / "p.csv", p)),
+        "o.csv:1",
+        "o.csv is a CORDIS organisations file, given as the projects file",
+    ),
     "bad date": (
         _changed(".csv", lambda p, o: p[0].update(startDate="2015-06-31")),
         "p.csv:2",

@@ -208,6 +208,23 @@ def _check_header(
                 f"`{_DELIMITER}` with every value quoted",
             )
         )
+    kind = (
+        "organisations"
+        if "organisationID" in header
+        else "projects"
+        if "ecMaxContribution" in header
+        else ""
+    )
+    if kind and kind != file.role:
+        raise UnreadableFile(
+            _problem(
+                file,
+                1,
+                f"{file.path.name} is a CORDIS {kind} file, given as the {file.role} file",
+                why="its header has the columns of the other table",
+                fix="give the projects file first, then the organisations file",
+            )
+        )
     hints = []
     for column in missing:
         close = difflib.get_close_matches(column, [h for h in header if h not in needs], 1, 0.6)
