@@ -20,7 +20,7 @@ from pathlib import Path
 
 from consortia_kg import iris
 from consortia_kg.errors import Problem
-from consortia_kg.registries import cordis_h2020, elixir, nfdi
+from consortia_kg.registries import cordis_bulk, cordis_h2020, elixir, nfdi
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import (
     NO_LICENCE,
@@ -47,6 +47,7 @@ MAPPINGS: dict[str, tuple[Mapping, tuple[str, ...]]] = {
     "cordis-h2020": (cordis_h2020.map_snapshot, tuple(cordis_h2020.FILES)),
     "nfdi-gepris": (nfdi.map_snapshot, tuple(nfdi.FILES)),
     "elixir-node-map": (elixir.map_snapshot, tuple(elixir.FILES)),
+    "cordis": (cordis_bulk.map_snapshot, tuple(cordis_bulk.FILES)),
 }
 
 _CC = "http://creativecommons.org/ns#"
