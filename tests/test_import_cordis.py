@@ -317,7 +317,7 @@ BAD_INPUTS = {
     "bad date": (
         _changed(".csv", lambda p, o: p[0].update(startDate="2015-06-31")),
         "p.csv:2",
-        "grant 662192: startDate `2015-06-31` cannot be read (day is out of range for month)",
+        "grant 662192: startDate `2015-06-31` is not a date (day is out of range for month)",
     ),
     "non-numeric PIC": (
         _changed(".csv", lambda p, o: o[0].update(organisationID="99658838O")),
