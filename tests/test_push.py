@@ -116,7 +116,7 @@ def test_removed_record_is_deleted_and_foreign_graphs_kept(
     assert result.stdout == f"delete {GRAPH}organisation/org-gen3\n"
     counts = _server_counts(server)
     assert GRAPH + "organisation/org-gen3" not in counts
-    assert len(counts) == 17
+    assert len(counts) == RECORDS - 1
     theirs = RemoteEndpoint(server.query_url).execute(
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/theirs> { ?s ?p ?o } }"
     )

@@ -150,7 +150,7 @@ PREFILTERS: dict[str, Prefilter] = {
     _SHAPES + "Organisation-duplicateName": SharedLabel(
         "http://www.w3.org/ns/org#FormalOrganization",
         ("this", "other"),
-        "3917e45130fc09aee051fe54a3e1ec386b1c4f622ab1b5a5e62e0f6bbcf60d39",
+        "64226472c9b409af6a4713c19af162f138363a96da05ea37079e3b2980e109a0",
     ),
     _SHAPES + "Organisation-duplicateId": SharedValue(
         "http://www.w3.org/ns/org#FormalOrganization",
