@@ -323,7 +323,7 @@ def test_cli_validate_warns_about_two_near_identical_organisations(
         "  fix: merge the two records (keep one, list the other's names under `aliases`), or "
         "tell them apart with `ror:` or `wikidata:` ids or a more precise name\n"
         "\n"
-        f"1 warning in 1 file ({RECORDS + 1} records read)\n"
+        f"1 warning in 1 file ({RECORDS + 2} records read)\n"  # eu-crg-2 and s
     )
     result = CliRunner().invoke(
         main, ["validate", "--data", str(data), "-q", "--warnings-as-errors"]
