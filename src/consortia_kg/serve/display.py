@@ -229,7 +229,7 @@ class Doc:
         return rows
 
 
-#: Most things a document lists as pointing at its thing (a registry snapshot is the source of
+#: Most triples pointing at its thing a document holds (a registry snapshot is the source of
 #: every one of its 170,000 things); an organisation in 981 H2020 projects is pointed at by
 #: 1,962, so every organisation's document stays whole. The rest are a SPARQL query away.
 INCOMING_CAP = 5_000
@@ -243,34 +243,32 @@ def document_query(iri: str, base: str, graph: str | None) -> str:
     memberships, a snapshot's files); the record graph's provenance; the triples pointing at
     it, with the whole description of the pointing nodes that are parts of another thing (a
     membership, an implementation), so that an organisation's page can show its roles and
-    dates. Pointing nodes are capped at :data:`INCOMING_CAP`; ``dcterms:source`` (a source
+    dates. Pointing triples are capped at :data:`INCOMING_CAP`; ``dcterms:source`` (a source
     and every fact it gave) brings no description.
     """
     thing = str(ox.NamedNode(iri))
     under = str(ox.Literal(iri.rstrip("/") + "/"))
     base_literal = str(ox.Literal(base))
     source = str(ox.NamedNode(DCTERMS + "source"))
+    # the pointing triples, capped first: filtering all 170,000 of a snapshot's took 2 s
+    pointing = f"{{ SELECT ?s ?q WHERE {{ ?s ?q {thing} }} LIMIT {INCOMING_CAP} }}"
     unions = [
         f"{{ VALUES ?s {{ {thing} }} ?s ?p ?o }}",
-        f"{{ SELECT ?s ?p ?o WHERE {{ ?s ?p {thing} . BIND({thing} AS ?o) }} "
-        f"LIMIT {INCOMING_CAP} }}",
-        f"""{{ {{ SELECT DISTINCT ?s WHERE {{ ?s ?q {thing} .
+        f"{{ {pointing} BIND(?q AS ?p) BIND({thing} AS ?o) }}",
+        f"""{{ {pointing}
     FILTER(?q != {source} && isIRI(?s) && STRSTARTS(STR(?s), {base_literal})
       && !STRSTARTS(STR(?s), {under}))
-    FILTER(REGEX(SUBSTR(STR(?s), {len(base) + 1}), "^[^/]+/[^/]+/")) }} LIMIT {INCOMING_CAP} }}
+    FILTER(REGEX(SUBSTR(STR(?s), {len(base) + 1}), "^[^/]+/[^/]+/"))
     ?s ?p ?o }}""",
+        # parts pointing at it from another graph (a registry consortium's memberships)
+        f"{{ {pointing} FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}",
+        # parts it links to (a snapshot's files, an organisation's locations)
+        f"{{ {thing} ?q ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}",
     ]
     if graph is not None:
         g = str(ox.NamedNode(graph))
         unions.append(f"{{ GRAPH {g} {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?s), {under})) }}")
         unions.append(f"{{ VALUES ?s {{ {g} }} GRAPH {g} {{ ?s ?p ?o }} }}")
-    # parts in other graphs (a registry's memberships of a consortium, a snapshot's files)
-    unions.append(
-        f"{{ {thing} ?q ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}"
-    )
-    unions.append(
-        f"{{ ?s ?q {thing} . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}"
-    )
     return "CONSTRUCT { ?s ?p ?o } WHERE {\n  " + "\n  UNION ".join(unions) + "\n}\n"
 
 

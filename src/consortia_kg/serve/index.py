@@ -41,6 +41,9 @@ COUNTED = (
     (ORG + "Membership", "memberships"),
 )
 
+#: The kinds of IRI only the VoID file mints (its dataset and partitions, the dumps, the endpoint).
+_VOID_KINDS = ("dataset", "dumps", "sparql")
+
 #: How a page names an identifier scheme (``pic:999988230`` is "PIC 999988230").
 _SCHEMES = {"pic": "PIC", "gepris": "GEPRIS", "cordis-rcn": "CORDIS RCN", "ror": "ROR"}
 
@@ -132,7 +135,7 @@ class EntityIndex:
         #: class IRI → how many subjects have it (every subject, parts included)
         self.class_counts: Counter[str] = Counter()
         self._by_kind: dict[str, list[Entity]] = {}
-        self._names: list[tuple[Entity, list[str]]] | None = None
+        self._names: list[tuple[Entity, str]] | None = None
         self._kinds: list[str] | None = None
 
     def add(self, iri: str, predicate: str | None = None, value: str | None = None) -> Entity:
@@ -184,37 +187,46 @@ class EntityIndex:
 
     def search(self, text: str, limit: int = 50) -> list[Entity]:
         """Find things by name, acronym or alias: exact, then prefix, then words, then fuzzy."""
-        from rapidfuzz import fuzz
+        from rapidfuzz import fuzz, process
 
         needle = " ".join(text.casefold().split())
         if not needle:
             return []
         if self._names is None:  # normalised once: search reads every name each time
             self._names = [
-                (e, [" ".join(n.casefold().split()) for n in e.names])
+                (e, " ".join(n.casefold().split()))
                 for e in self.entities.values()
-                if not e.void and e.names
+                if not e.void
+                for n in e.names
             ]
+        names = self._names
+        best: dict[int, int] = {}  # position of an entity's first name → its best rank
+        first: dict[str, int] = {}
+        for position, (entity, hay) in enumerate(names):
+            if needle not in hay:
+                continue
+            if hay == needle:
+                rank = 0
+            elif hay.startswith(needle):
+                rank = 1
+            elif any(word.startswith(needle) for word in hay.split()):
+                rank = 2
+            else:
+                rank = 3
+            at = first.setdefault(entity.iri, position)
+            best[at] = min(best.get(at, 9), rank)
+        if len(needle) >= 4:
+            # one pass in C over every name (a Python call per name took 0.6 s at 60,000)
+            for _, _, position in process.extract_iter(
+                needle, [hay for _, hay in names], scorer=fuzz.partial_ratio, score_cutoff=85
+            ):
+                at = first.setdefault(names[position][0].iri, position)
+                best.setdefault(at, 4)
         scored: list[tuple[int, int, str, Entity]] = []
-        for entity, hays in self._names:
-            best = 99
-            for hay in hays:
-                if hay == needle:
-                    rank = 0
-                elif hay.startswith(needle):
-                    rank = 1
-                elif any(word.startswith(needle) for word in hay.split()):
-                    rank = 2
-                elif needle in hay:
-                    rank = 3
-                elif len(needle) >= 4 and fuzz.partial_ratio(needle, hay) >= 85:
-                    rank = 4
-                else:
-                    continue
-                best = min(best, rank)
-            if best < 99:
-                order = _RECORD_ORDER.get(entity.kind, 9) if entity.is_record else 9
-                scored.append((best, order, entity.label.casefold(), entity))
+        for at, rank in best.items():
+            entity = names[at][0]
+            order = _RECORD_ORDER.get(entity.kind, 9) if entity.is_record else 9
+            scored.append((rank, order, entity.label.casefold(), entity))
         scored.sort(key=lambda item: item[:3])
         return [item[3] for item in scored[:limit]]
 
@@ -236,14 +248,14 @@ class EntityIndex:
     def extend(self, triples: Iterable[tuple[str, str, str]], void: bool = False) -> None:
         """Add (subject, predicate, value) facts about IRIs under the base.
 
-        With ``void``, the facts come from the VoID file: a thing the store does not hold is
-        described by it alone; one it holds (a subset's graph) is marked as described by both.
+        With ``void``, the facts come from the VoID file: a thing only it mints (the dataset,
+        a partition, a dump) is described by it alone; another (a subset's graph, a source) is
+        marked as described by both.
         """
         for subject, predicate, value in triples:
             if subject.startswith(self.base) and len(subject) > len(self.base):
-                known = subject in self.entities
                 entity = self.add(subject, predicate, value)
-                if void and known and not entity.void:
-                    entity.in_void = True
-                elif void:
+                if void and entity.kind in _VOID_KINDS:
                     entity.void = True
+                elif void:
+                    entity.in_void = True

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from consortia_kg.iris import parse_path, record_graph_of
 from consortia_kg.serialize import serialize_graph
 
-from ..display import document_query, void_document
+from ..display import INCOMING_CAP, document_query, void_document
 from ..generation import Generation
 from ..index import LABEL_PREDICATES, Entity
 from ..jobs import QueryJob
@@ -105,6 +105,8 @@ async def document(
         if reply.status != 200:
             raise HTTPProblem(reply.status, reply.message, reply.hint)
         triples = list(ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES))
+        if found.in_void:  # a graph's licence and size, as the VoID subset states them
+            triples += void_document(iri, generation.void)
         triples += _labels_of_links(generation, triples)
     if fmt == "html":
         graphs = [] if found.void else await _graphs_holding(ctx, generation, iri)
@@ -126,11 +128,11 @@ def page_number(request: Request) -> int:
 
 
 async def _graphs_holding(ctx: Context, generation: Generation, iri: str) -> list[str]:
-    """Return the named graphs holding triples about ``iri`` or pointing at it."""
+    """Return the graphs holding triples about ``iri`` or pointing at it (as its document does)."""
     thing = ox.NamedNode(iri)
     text = (
-        f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {thing} ?p ?o }} }} "
-        f"UNION {{ GRAPH ?g {{ ?s ?p {thing} }} }} }}"
+        f"SELECT DISTINCT ?g WHERE {{ {{ GRAPH ?g {{ {thing} ?p ?o }} }} UNION "
+        f"{{ SELECT ?g WHERE {{ GRAPH ?g {{ ?s ?p {thing} }} }} LIMIT {INCOMING_CAP} }} }}"
     )
     reply = await ctx.run(generation, QueryJob(text, trusted=True, max_rows=1_000_000))
     if reply.status != 200:
