@@ -236,22 +236,24 @@ async def _select_rows(pool: WorkerPool, text: str) -> list[list[str]]:
 async def _build_index(pool: WorkerPool, base: str, void: list[ox.Triple]) -> EntityIndex:
     """Index the things with a name or an identifier, and count the things of each kind.
 
-    Two SELECTs run side by side on two workers: names and identifiers (as CSV, fast to
-    write and read), and a count per counted class. At 1.76 million quads a scan of every
-    subject (``SELECT DISTINCT ?s``) took 8 s and one of every type 2 s: neither is made; a
-    thing the index does not hold (a membership, a graph) is looked up when asked for.
+    Two SELECTs run side by side on two workers (one after the other on one): names and
+    identifiers (as CSV, fast to write and read), and a count per counted class. At 1.76
+    million quads a scan of every subject (``SELECT DISTINCT ?s``) took 8 s and one of every
+    type 2 s: neither is made; a thing the index does not hold (a membership, a graph) is
+    looked up when asked for.
     """
     index = EntityIndex(base)
     names = " ".join(f"<{p}>" for p in _INDEXED)
     classes = " ".join(f"<{cls}>" for cls, _ in COUNTED)
-    named, counted = await asyncio.gather(
-        _select_rows(pool, f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }}"),
-        _select_rows(
-            pool,
-            f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?t {{ {classes} }} "
-            f"?s <{RDF}type> ?t }} GROUP BY ?t",
-        ),
+    queries = (
+        f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }}",
+        f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?t {{ {classes} }} "
+        f"?s <{RDF}type> ?t }} GROUP BY ?t",
     )
+    if pool.size > 1:
+        named, counted = await asyncio.gather(*(_select_rows(pool, q) for q in queries))
+    else:  # one worker: the second would wait for it and be refused as busy
+        named, counted = [await _select_rows(pool, q) for q in queries]
     for subject, predicate, value in named:
         if subject.startswith(base) and len(subject) > len(base):
             index.add(subject, predicate, value)
