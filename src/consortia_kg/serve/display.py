@@ -235,7 +235,7 @@ class Doc:
 INCOMING_CAP = 5_000
 
 
-def document_query(iri: str, base: str, graph: str | None) -> str:
+def document_query(iri: str, base: str, graph: str | None, describe_pointing: bool = True) -> str:
     """Return the CONSTRUCT that gathers a thing's document.
 
     The thing's own triples; the triples of the nodes minted under it (from its record's graph
@@ -243,8 +243,10 @@ def document_query(iri: str, base: str, graph: str | None) -> str:
     memberships, a snapshot's files); the record graph's provenance; the triples pointing at
     it, with the whole description of the pointing nodes that are parts of another thing (a
     membership, an implementation), so that an organisation's page can show its roles and
-    dates. Pointing triples are capped at :data:`INCOMING_CAP`; ``dcterms:source`` (a source
-    and every fact it gave) brings no description.
+    dates (only with ``describe_pointing``: a record's thing; a role or a snapshot is pointed
+    at by tens of thousands of things, and its page names them). Pointing triples are capped at
+    :data:`INCOMING_CAP`; ``dcterms:source`` (a source and every fact it gave) brings no
+    description.
     """
     thing = str(ox.NamedNode(iri))
     under = str(ox.Literal(iri.rstrip("/") + "/"))
@@ -255,16 +257,17 @@ def document_query(iri: str, base: str, graph: str | None) -> str:
     unions = [
         f"{{ VALUES ?s {{ {thing} }} ?s ?p ?o }}",
         f"{{ {pointing} BIND(?q AS ?p) BIND({thing} AS ?o) }}",
-        f"""{{ {pointing}
-    FILTER(?q != {source} && isIRI(?s) && STRSTARTS(STR(?s), {base_literal})
-      && !STRSTARTS(STR(?s), {under}))
-    FILTER(REGEX(SUBSTR(STR(?s), {len(base) + 1}), "^[^/]+/[^/]+/"))
-    ?s ?p ?o }}""",
         # parts pointing at it from another graph (a registry consortium's memberships)
         f"{{ {pointing} FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}",
         # parts it links to (a snapshot's files, an organisation's locations)
         f"{{ {thing} ?q ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}",
     ]
+    if describe_pointing:
+        unions.append(f"""{{ {pointing}
+    FILTER(?q != {source} && isIRI(?s) && STRSTARTS(STR(?s), {base_literal})
+      && !STRSTARTS(STR(?s), {under}))
+    FILTER(REGEX(SUBSTR(STR(?s), {len(base) + 1}), "^[^/]+/[^/]+/"))
+    ?s ?p ?o }}""")
     if graph is not None:
         g = str(ox.NamedNode(graph))
         unions.append(f"{{ GRAPH {g} {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?s), {under})) }}")

@@ -99,7 +99,7 @@ async def document(
     if found.void:
         triples = void_document(iri, generation.void)
     else:
-        text = document_query(iri, generation.base, _graph_of(generation, iri))
+        text = document_query(iri, generation.base, _graph_of(generation, iri), found.is_record)
         job = QueryJob(text, trusted=True, graph_format="ntriples", max_rows=_DOC_ROW_CAP)
         reply = await ctx.run(generation, job)
         if reply.status != 200:
