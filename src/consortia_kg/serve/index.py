@@ -10,6 +10,7 @@ over every subject, parts included.
 from __future__ import annotations
 
 import functools
+import heapq
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ class EntityIndex:
         self.class_counts: Counter[str] = Counter()
         self._by_kind: dict[str, list[Entity]] = {}
         self._names: list[tuple[Entity, str]] | None = None
+        self._sort_names: dict[str, str] = {}
         self._kinds: list[str] | None = None
 
     def add(self, iri: str, predicate: str | None = None, value: str | None = None) -> Entity:
@@ -199,6 +201,7 @@ class EntityIndex:
                 if not e.void
                 for n in e.names
             ]
+            self._sort_names = {e.iri: e.label.casefold() for e, _ in self._names}
         names = self._names
         best: dict[int, int] = {}  # position of an entity's first name → its best rank
         first: dict[str, int] = {}
@@ -226,8 +229,8 @@ class EntityIndex:
         for at, rank in best.items():
             entity = names[at][0]
             order = _RECORD_ORDER.get(entity.kind, 9) if entity.is_record else 9
-            scored.append((rank, order, entity.label.casefold(), entity))
-        scored.sort(key=lambda item: item[:3])
+            scored.append((rank, order, self._sort_names[entity.iri], entity))
+        scored = heapq.nsmallest(limit, scored, key=lambda item: item[:3])
         return [item[3] for item in scored[:limit]]
 
     def suggest(self, path: str, limit: int = 5) -> list[Entity]:
