@@ -335,9 +335,18 @@ class Site:
                 f"{known_by[0]} {known_by[1]}."
             )
         credits = [
-            Value(s.credit, linker.local(s.sources[0].iri if s.registry and s.sources else s.graph))
+            Value(s.credit, linker.local(s.sources[0].iri if s.sources else s.graph))
             for s in subsets
+            if s.registry
         ]
+        records = [s for s in subsets if not s.registry]
+        if len(records) == 1:
+            credits.append(Value(records[0].credit, linker.local(records[0].graph)))
+        elif records:  # a consortium's page shows its members' records too: one line for all
+            names = " / ".join(sorted({s.licence_name or "licence not stated" for s in records}))
+            credits.append(
+                Value(f"Facts from {len(records)} curated records, {names}", "#provenance")
+            )
 
         def local_url(thing: str) -> str:
             return linker.local(thing) or thing
