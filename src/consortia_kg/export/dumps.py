@@ -56,7 +56,12 @@ RECORDS_LICENCE = "https://creativecommons.org/publicdomain/zero/1.0/"
 _CC = "http://creativecommons.org/ns#"
 _PROV = "http://www.w3.org/ns/prov#"
 #: What VoID repeats about a graph's sources (a snapshot ``registry/<id>``, a ``source/<slug>``).
-_SOURCE_FACTS = (DCTERMS + "license", _CC + "attributionName", DCTERMS + "title")
+_SOURCE_FACTS = (
+    DCTERMS + "license",
+    DCTERMS + "rights",
+    _CC + "attributionName",
+    DCTERMS + "title",
+)
 
 
 # --- dump files, streamed ------------------------------------------------------------------
@@ -456,7 +461,8 @@ def _describe_subsets(
             # a snapshot's facts are under the snapshot's licence, with its attribution
             for source in sources:
                 facts = provenance.facts.get(source, {})
-                for predicate in (DCTERMS + "license", _CC + "attributionName", DCTERMS + "title"):
+                # (a snapshot whose upstream states no licence says so in dcterms:rights)
+                for predicate in _SOURCE_FACTS:
                     for value in facts.get(predicate, []):
                         add(subset, predicate, value)
                         if predicate == DCTERMS + "license":

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from consortia_kg.iris import dataset_iri, parse_record_graph
+from consortia_kg.registries.snapshot import NO_LICENCE
 from consortia_kg.vocab import DCTERMS, VOID
 
 __all__ = ["Licensing", "Source", "Subset", "licence_name"]
@@ -34,6 +35,8 @@ _LICENCE_NAMES = {
 
 def licence_name(iri: str) -> str:
     """Return the short name of a licence (``CC BY 4.0``), or its IRI."""
+    if iri == NO_LICENCE:  # a snapshot manifest's word for an upstream that states none
+        return "licence not stated"
     return _LICENCE_NAMES.get(iri) or _LICENCE_NAMES.get(iri.rstrip("/") + "/") or iri
 
 
