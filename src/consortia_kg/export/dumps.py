@@ -99,24 +99,16 @@ class _Sink:
 
     def close(self, into: dict[str, DumpFile]) -> None:
         """Finish the file and its gzip copy, sync them to disk, and record them in ``into``."""
-        self.close_plain(into)
-        self.close_copy(into)
-
-    def close_plain(self, into: dict[str, DumpFile]) -> None:
-        """Finish the file itself (its gzip copy may still be compressing)."""
+        if self.gz is not None:
+            self.gz.close(into)
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
         into[self.path.name] = DumpFile(self.size, self.hash.hexdigest())
 
-    def close_copy(self, into: dict[str, DumpFile]) -> None:
-        """Wait for the gzip copy to be written, and record it in ``into``."""
-        if self.gz is not None:
-            self.gz.close(into)
-
 
 class _GzipCopy:
-    """The gzip copy of a file being written, compressed in a thread beside the writer.
+    """The gzip copy of a file, compressed in a thread: fed by its writer, or read back whole.
 
     zlib and hashlib let go of the GIL over a large buffer, so the copies (about 10 s of
     CPU on the default graph, 680 MB of N-Quads and N-Triples) use the second core while
@@ -124,8 +116,14 @@ class _GzipCopy:
     compressor, fed the same bytes in the same order.
     """
 
-    def __init__(self, path: Path) -> None:
+    @classmethod
+    def of_file(cls, path: Path) -> _GzipCopy:
+        """Compress a complete file beside it (``path.gz``); ``close`` waits for it."""
+        return cls(path.with_name(path.name + ".gz"), source=path)
+
+    def __init__(self, path: Path, source: Path | None = None) -> None:
         self.sink = _Sink(path)
+        self.source = source
         # bounded: at most this many buffers (of ~1 MB, see _Batched) wait to be compressed
         self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
         self.room = threading.Semaphore(16)
@@ -136,6 +134,13 @@ class _GzipCopy:
 
     def _compress(self) -> None:
         gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.sink, mtime=0, compresslevel=6)
+        if self.source is not None:
+            try:
+                with self.source.open("rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        gz.write(chunk)
+            except BaseException as exc:  # re-raised by close()
+                self.failed.append(exc)
         while (data := self.queue.get()) is not None:
             self.room.release()
             if not self.failed:
@@ -221,12 +226,14 @@ def write_dump_stream(
     os.chmod(staging, 0o755)
     try:
         written = DumpSet()
-        sinks = _write_lines(quad_lines, staging, written)
+        _write_lines(quad_lines, staging, written)
         if nquads_written is not None:
             nquads_written(staging / f"{DUMP_STEM}.nq", written.quads)
+        # their gzip copies are compressed while Turtle and JSON-LD are written
+        copies = [_GzipCopy.of_file(staging / f"{DUMP_STEM}.{ext}") for ext in ("nq", "nt")]
         counts = _write_documents(staging, base, written)
-        for sink in sinks:  # their gzip copies were compressed meanwhile
-            sink.close_copy(written.files)
+        for copy in copies:
+            copy.close(written.files)
         void = serialize_turtle(describe_dataset(base, version, counts, written.files), base)
         _write_small(staging / "void.ttl", void, written.files)
         sums = "".join(
@@ -246,13 +253,14 @@ def _write_small(path: Path, content: bytes, into: dict[str, DumpFile]) -> None:
     sink.close(into)
 
 
-def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -> list[_Sink]:
+def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -> None:
     """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped.
 
-    Return their sinks: the files are complete, their gzip copies still being compressed.
+    Their gzip copies are made afterwards from the files (``_GzipCopy.of_file``): compressing
+    here would hold back the store, which loads the N-Quads as soon as they are complete.
     """
-    nq_sink = _Sink(staging / f"{DUMP_STEM}.nq", with_gzip=True)
-    nt_sink = _Sink(staging / f"{DUMP_STEM}.nt", with_gzip=True)
+    nq_sink = _Sink(staging / f"{DUMP_STEM}.nq")
+    nt_sink = _Sink(staging / f"{DUMP_STEM}.nt")
     nq, nt = _Batched(nq_sink.write), _Batched(nt_sink.write)
     previous = b""
     for line in quad_lines:
@@ -265,9 +273,8 @@ def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -
             previous = triple
     nq.drain()
     nt.drain()
-    nq_sink.close_plain(written.files)
-    nt_sink.close_plain(written.files)
-    return [nq_sink, nt_sink]
+    nq_sink.close(written.files)
+    nt_sink.close(written.files)
 
 
 def _by_subject(path: Path) -> Iterator[tuple[str, list[str]]]:
@@ -304,24 +311,29 @@ def _split(line: str) -> tuple[str, str]:
     return predicate[1:-1], obj
 
 
-#: From this size of N-Triples on, JSON-LD is written by a second process beside Turtle.
+#: From this size of N-Triples on, Turtle and JSON-LD are written by processes of their own.
 _JSONLD_APART_BYTES = 64 * 1024 * 1024
 
 
 def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
     """Turtle and JSON-LD from the N-Triples just written; count what VoID states.
 
-    Both are pure Python, one subject at a time; for large data JSON-LD goes to a forked
-    process so that the two use two cores.
+    Both are pure Python, one subject at a time; for large data each goes to a forked process
+    of its own, so that neither waits for the GIL of this process, where the store loads
+    beside them and the N-Quads and N-Triples are gzipped.
     """
     nt = staging / f"{DUMP_STEM}.nt"
     if nt.stat().st_size < _JSONLD_APART_BYTES or "fork" not in mp.get_all_start_methods():
         written.files.update(_write_jsonld(staging, base))
-        return _write_turtle(staging, base, written)
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        counts, files = _write_turtle(staging, base)
+        written.files.update(files)
+        return counts
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
         jsonld = pool.submit(_write_jsonld, staging, base)
-        counts = _write_turtle(staging, base, written)
+        turtle = pool.submit(_write_turtle, staging, base)
         written.files.update(jsonld.result())
+        counts, files = turtle.result()
+        written.files.update(files)
     return counts
 
 
@@ -405,7 +417,7 @@ def _turtle_block_parsed(writer: _TurtleWriter, lines: list[str], counts: _Count
     return writer.block(subject, predicates)
 
 
-def _write_turtle(staging: Path, base: str, written: DumpSet) -> _Counts:
+def _write_turtle(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile]]:
     writer = _TurtleWriter(base)
     counts = _Counts()
     body_path = staging / ".turtle-body"
@@ -423,9 +435,10 @@ def _write_turtle(staging: Path, base: str, written: DumpSet) -> _Counts:
     sink.write((header + "\n" if header else "").encode())
     with body_path.open("rb") as body_handle:
         shutil.copyfileobj(body_handle, sink, 1 << 20)
-    sink.close(written.files)
+    files: dict[str, DumpFile] = {}
+    sink.close(files)
     body_path.unlink()
-    return counts
+    return counts, files
 
 
 def describe_dataset(
