@@ -354,10 +354,6 @@ def _store_from_lines(
     _stored(progress, meta, store_dir, time.perf_counter() - stage)
 
 
-#: From this many bytes of N-Quads lines on, the store loads the N-Quads dump as it is written.
-_FOLLOW_BYTES = 64 * 1024 * 1024
-
-
 def _dumps_and_store(
     sorter: LineSorter,
     output: Path,
@@ -368,9 +364,8 @@ def _dumps_and_store(
 ) -> None:
     """Write every dump from the sorted lines, and load the store from the N-Quads dump.
 
-    The store loads in a thread (the loader parses in Rust without the GIL) from the N-Quads
-    dump beside the other dumps (for large data from its first line, as it is written), but
-    is put in place only after the dumps and their manifest are.
+    The store loads in a thread beside Turtle and JSON-LD (the loader parses in Rust without
+    the GIL), but is put in place only after the dumps and their manifest are.
     """
     from consortia_kg.export import dumps as export
 
@@ -385,10 +380,9 @@ def _dumps_and_store(
         if not dumps_ok:
             raise RuntimeError("the dumps were not written: the store is kept as it was")
 
-    def load_in_background(
-        nquads: Path, quads: Callable[[], int], following: export.GrowingNQuads | None
-    ) -> None:
+    def load_in_background(nquads: Path, quads: int) -> None:
         assert store_dir is not None
+        meta = _store_meta(replace(manifest, quads=quads))
         # a link of its own: the staged file is renamed into place before the load ends
         private = output / f"{scratch_prefix('store-load')}.nq"
         private.unlink(missing_ok=True)
@@ -397,45 +391,22 @@ def _dumps_and_store(
         def load() -> None:
             try:
                 started = time.perf_counter()
-                meta = load_store(
-                    private,
-                    store_dir,
-                    lambda: _store_meta(replace(manifest, quads=quads())),
-                    before_swap=wait_for_dumps,
-                    following=following,
-                )
+                load_store(private, store_dir, meta, before_swap=wait_for_dumps)
                 loaded.append((meta, time.perf_counter() - started))
             except BaseException as exc:  # re-raised once the dumps are written
                 failed.append(exc)
             finally:
-                if following is not None:
-                    following.close()
                 private.unlink(missing_ok=True)
 
         loading.append(threading.Thread(target=load, name="store-load"))
         loading[0].start()
 
-    def load_written(nquads: Path, quads: int) -> None:
-        load_in_background(nquads, lambda: quads, None)
-
-    def load_following(growing: export.GrowingNQuads) -> None:
-        load_in_background(growing.path, lambda: growing.quads, growing)
-
     stage = _Stage(progress, "export")
     # gone before any dump is replaced: a build cut short leaves no manifest, so it reads stale
     remove_manifest(output)
     try:
-        # large data: the load begins with the N-Quads, not after them (the load is the
-        # longest stage; small data is loaded once complete, leaving no scratch meanwhile)
-        follow = store_dir is not None and sorter.size >= _FOLLOW_BYTES
-        written = export.write_dump_stream(
-            sorter,
-            output,
-            manifest.base,
-            manifest.version,
-            nquads_written=load_written if store_dir is not None and not follow else None,
-            nquads_started=load_following if follow else None,
-        )
+        then = load_in_background if store_dir is not None else None
+        written = export.write_dump_stream(sorter, output, manifest.base, manifest.version, then)
         write_manifest(output, replace(manifest, quads=written.quads))
         dumps_ok.append(True)
     finally:

@@ -32,14 +32,11 @@ class LineSorter:
         self._lines: list[bytes] = []
         self._held = 0
         self._runs: list[Path] = []
-        #: bytes added so far (repeats included)
-        self.size = 0
 
     def add(self, text: bytes) -> None:
         """Add newline-terminated lines."""
         self._lines.extend(text.splitlines(keepends=True))
         self._held += len(text)
-        self.size += len(text)
         if self._held >= self._run_bytes:
             self._spill()
 

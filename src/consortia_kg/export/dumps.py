@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import io
 import multiprocessing as mp
 import os
 import queue
@@ -42,7 +41,6 @@ from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
 __all__ = [
     "DUMP_STEM",
     "DumpSet",
-    "GrowingNQuads",
     "triple_line",
     "write_dump_stream",
 ]
@@ -209,75 +207,26 @@ class _Counts:
     properties: Counter[str] = field(default_factory=Counter)
 
 
-class GrowingNQuads(io.RawIOBase):
-    """The N-Quads dump read while it is written: a read waits for more until it is complete.
-
-    The store's bulk loader reads it beside the writer, so the load (the longest stage of a
-    build) starts with the dump instead of after it; the file on disk is the buffer between
-    the two, so the writer never waits for the loader. ``quads`` is known once complete.
-    """
-
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-        self.quads = 0
-        self._handle = path.open("rb", buffering=0)
-        self._complete = threading.Event()
-        self._failed = False
-
-    def readable(self) -> bool:
-        """Return True: the file is read."""
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        """Read what has been written, waiting for more; 0 only once the file is complete."""
-        while True:
-            count = self._handle.readinto(buffer)
-            if count:
-                return count
-            if self._failed:
-                raise OSError(f"{self.path.name} was not written to its end")
-            if self._complete.is_set():
-                # whatever was written just before completion, then the end of the file
-                return self._handle.readinto(buffer) or 0
-            self._complete.wait(0.05)
-
-    def close(self) -> None:
-        """Close the reader (the file is the writer's)."""
-        self._handle.close()
-        super().close()
-
-    def _finish(self, quads: int) -> None:
-        self.quads = quads
-        self._complete.set()
-
-    def _abandon(self) -> None:
-        self._failed = True
-        self._complete.set()
-
-
 def write_dump_stream(
     quad_lines: Iterable[bytes],
     output: Path,
     base: str,
     version: str,
     nquads_written: Callable[[Path, int], None] | None = None,
-    nquads_started: Callable[[GrowingNQuads], None] | None = None,
 ) -> DumpSet:
     """Write every dump from sorted, distinct N-Quads lines into ``output``, atomically.
 
     Each file is written into a staging folder inside ``output`` and renamed into place only
     once all of them are written, so a failure leaves ``output`` as it was. ``nquads_written``
-    is called with the staged N-Quads file and its number of quads as soon as it is complete;
-    ``nquads_started`` as soon as it is begun, with a reader that follows it to its end (the
-    store can load it while the other dumps are written).
+    is called with the staged N-Quads file and its number of quads as soon as it is complete
+    (the store can load it while Turtle and JSON-LD are written).
     """
     output.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=scratch_prefix("dumps-new"), dir=output))
     os.chmod(staging, 0o755)
     try:
         written = DumpSet()
-        _write_lines(quad_lines, staging, written, nquads_started)
+        _write_lines(quad_lines, staging, written)
         if nquads_written is not None:
             nquads_written(staging / f"{DUMP_STEM}.nq", written.quads)
         # their gzip copies are compressed while Turtle and JSON-LD are written
@@ -304,43 +253,28 @@ def _write_small(path: Path, content: bytes, into: dict[str, DumpFile]) -> None:
     sink.close(into)
 
 
-def _write_lines(
-    quad_lines: Iterable[bytes],
-    staging: Path,
-    written: DumpSet,
-    started: Callable[[GrowingNQuads], None] | None = None,
-) -> None:
+def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -> None:
     """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped.
 
     Their gzip copies are made afterwards from the files (``_GzipCopy.of_file``): compressing
-    here would slow the lines, and the Turtle and JSON-LD writers wait for the N-Triples.
+    here would hold back the store, which loads the N-Quads as soon as they are complete.
     """
     nq_sink = _Sink(staging / f"{DUMP_STEM}.nq")
     nt_sink = _Sink(staging / f"{DUMP_STEM}.nt")
-    growing = GrowingNQuads(nq_sink.path) if started is not None else None
-    try:
-        if started is not None and growing is not None:
-            started(growing)
-        nq, nt = _Batched(nq_sink.write), _Batched(nt_sink.write)
-        previous = b""
-        for line in quad_lines:
-            nq.write(line)
-            written.quads += 1
-            triple = triple_line(line)
-            if triple != previous:
-                nt.write(triple)
-                written.triples += 1
-                previous = triple
-        nq.drain()
-        nt.drain()
-        nq_sink.close(written.files)
-        nt_sink.close(written.files)
-    except BaseException:
-        if growing is not None:
-            growing._abandon()
-        raise
-    if growing is not None:
-        growing._finish(written.quads)
+    nq, nt = _Batched(nq_sink.write), _Batched(nt_sink.write)
+    previous = b""
+    for line in quad_lines:
+        nq.write(line)
+        written.quads += 1
+        triple = triple_line(line)
+        if triple != previous:
+            nt.write(triple)
+            written.triples += 1
+            previous = triple
+    nq.drain()
+    nt.drain()
+    nq_sink.close(written.files)
+    nt_sink.close(written.files)
 
 
 def _by_subject(path: Path) -> Iterator[tuple[str, list[str]]]:

@@ -20,7 +20,6 @@ how they are built, or of dumps.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import shutil
@@ -427,29 +426,22 @@ def fill_quads(quads: Iterable[ox.Quad], store_dir: Path, meta: StoreMeta) -> St
 def load_store(
     nquads: Path,
     store_dir: Path,
-    meta: StoreMeta | Callable[[], StoreMeta],
+    meta: StoreMeta,
     before_swap: Callable[[], None] | None = None,
-    following: io.RawIOBase | None = None,
 ) -> StoreMeta:
     """Load an N-Quads dump (what ``meta`` describes) into a new store in place of ``store_dir``.
 
     The bulk loader parses in Rust: no quad becomes a Python object. ``before_swap`` is called
     once the new store is complete, before it replaces the old one (the pipeline waits there
     for the dumps of the same version to be in place); if it raises, the old store stays.
-    ``following`` reads ``nquads`` while it is still being written (the load starts with the
-    dump instead of after it); ``meta`` may then be a function, asked once the load is done.
     """
-    if following is not None:
-        source: Any = following  # any object with read(): pyoxigraph's stub asks for IO
-
-        def load(store: ox.Store) -> None:
-            store.bulk_load(input=source, format=ox.RdfFormat.N_QUADS)
-    else:
-
-        def load(store: ox.Store) -> None:
-            store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS)
-
-    return _fill(store_dir, meta, load, nquads, before_swap)
+    return _fill(
+        store_dir,
+        meta,
+        lambda store: store.bulk_load(path=str(nquads), format=ox.RdfFormat.N_QUADS),
+        nquads,
+        before_swap,
+    )
 
 
 def _into_memory(disk: ox.Store, nquads: Path) -> ox.Store:
@@ -464,7 +456,7 @@ def _into_memory(disk: ox.Store, nquads: Path) -> ox.Store:
 
 def _fill(
     store_dir: Path,
-    meta: StoreMeta | Callable[[], StoreMeta],
+    meta: StoreMeta,
     load: Callable[[ox.Store], None],
     nquads: Path | None = None,
     before_swap: Callable[[], None] | None = None,
@@ -483,8 +475,7 @@ def _fill(
             store.optimize()
             store.flush()
             del store  # closes the database before the folder moves
-            resolved = meta if isinstance(meta, StoreMeta) else meta()
-            write_meta(fresh, resolved)
+            write_meta(fresh, meta)
             if before_swap is not None:
                 before_swap()
             old = store_dir.parent / f".{store_dir.name}.old-{os.getpid()}-{time.monotonic_ns()}"
@@ -495,4 +486,4 @@ def _fill(
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-    return resolved
+    return meta
