@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import hashlib
 import json
+import os
 import resource
 import shutil
 import signal
@@ -478,7 +479,9 @@ def real_serve_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
     path = ServeConfig(base=base).prefix + "sparql"
     with open(work / "scratch" / "serve.log", "wb") as log:
         began = time.perf_counter()
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        # this checkout's package, whatever the environment has installed
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
     try:
         answer = _wait_ready(process, port, path, body, opts["startup"])
         seconds = time.perf_counter() - began
