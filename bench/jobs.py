@@ -171,6 +171,66 @@ def validate_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
     return {"seconds": seconds, "stages": stages.seconds, **findings_summary(run.problems, work)}
 
 
+#: The parts of validation ``validate-ror`` times, as (module, function, part): each is looked up
+#: by the code that calls it when it is called, so a wrapper put in its module sees every call.
+VALIDATE_PARTS = (
+    ("pyshacl_turbo", "validate", "shacl-core"),
+    ("consortia_kg.validate.sparqlrules", "run_sparql_constraints", "sparql-rules"),
+    ("consortia_kg.validate.engine", "_locate", "locate"),
+    ("consortia_kg.validate.engine", "without_cascades", "cascades"),
+    ("consortia_kg.reconcile", "find_likely_duplicates", "duplicates"),
+)
+
+
+def _time_parts(seconds: dict[str, float]) -> None:
+    """Wrap each of :data:`VALIDATE_PARTS` that exists so that its calls add to ``seconds``."""
+    import importlib
+
+    for module_name, name, part in VALIDATE_PARTS:
+        module = importlib.import_module(module_name)
+        func = getattr(module, name, None)
+        if func is None:
+            continue
+
+        def timed_call(*args: Any, _func: Any = func, _part: str = part, **kw: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return _func(*args, **kw)
+            finally:
+                seconds[_part] = seconds.get(_part, 0.0) + time.perf_counter() - start
+
+        setattr(module, name, timed_call)
+
+
+@job("validate-ror")
+def validate_ror_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """``consortia-kg validate`` of ``work/data`` (bench/validate_scale.py), by stage and part.
+
+    ``opts["src"]`` names another source tree to measure (the baseline code); the JSON report is
+    written to ``opts["report"]`` and its SHA-256 returned, to compare findings byte for byte.
+    """
+    if opts.get("src"):
+        assert "consortia_kg" not in sys.modules
+        sys.path.insert(0, str(opts["src"]))
+    from consortia_kg.pipeline import validate_data
+    from consortia_kg.validate.report import format_report
+
+    parts: dict[str, float] = {}
+    _time_parts(parts)
+    stages = Stages()
+    seconds, run = timed(lambda: validate_data(work / "data", progress=stages))
+    report = format_report(run.problems, run.record_count, "json")
+    if opts.get("report"):
+        Path(opts["report"]).write_text(report, encoding="utf-8")
+    return {
+        "seconds": seconds,
+        "stages": stages.seconds | {k: round(v, 4) for k, v in parts.items()},
+        "records": run.record_count,
+        "findings": len(run.problems),
+        "report_sha256": hashlib.sha256(report.encode()).hexdigest(),
+    }
+
+
 @job("store")
 def store_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
     """Records → the query store, streamed (what `query` does on a fresh clone); kept for the

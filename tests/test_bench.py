@@ -158,3 +158,49 @@ def test_real_steps_bring_what_they_need() -> None:
     assert real.parse_args(["--steps", "serve"]).steps == ["build", "serve"]
     with pytest.raises(SystemExit):
         real.parse_args(["--steps", "nonsense"])
+
+
+# --- issue 11: validate on N real ROR organisations (bench/validate_scale.py) -------------------
+
+SCALE = ROOT / "bench" / "validate_scale.py"
+
+
+@pytest.mark.slow
+def test_validate_scale_smoke(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "scale.json"
+    done = subprocess.run(
+        [sys.executable, str(SCALE), "--sizes", "100,600", "--baseline-ref", "HEAD",
+         "--json", str(out), "--work", str(tmp_path / "work"),
+         "--ror", str(shared_data / "ror-records-v2.0.jsonl")],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(out.read_text())
+    rows = report["results"]
+    assert [(r["n"], r["records"]) for r in rows] == [(100, 101), (600, 601)]  # + the ROR source
+    assert rows[1]["defects"] == 2 and rows[1]["per_doubling"] and rows[1]["linear_seconds"]
+    for row in rows:
+        assert row["seconds"] > 0 and row["baseline_seconds"] > 0, row
+        assert row["same_findings"] is True, row
+        assert {"load", "build", "validate", "sparql-rules", "duplicates"} <= set(row["stages"])
+    assert "x/doubling" in done.stdout and "baseline sparql-rules" in done.stdout
+
+
+def test_ror_workload_ids_are_distinct() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from ror_workload import copy_ror, copy_word
+
+    ids = {copy_ror(index, copy) for index in range(1000) for copy in range(1, 40)}
+    assert len(ids) == 1000 * 39
+    assert all(i.startswith("https://ror.org/0z") and len(i) == len("https://ror.org/0") + 8
+               for i in ids)  # fmt: skip
+    assert len({copy_word(copy) for copy in range(1, 2000)}) == 1999
+
+
+def test_per_doubling() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from validate_scale import per_doubling
+
+    assert per_doubling(1.0, 4.0, 1000, 2000) == 4.0
+    assert per_doubling(1.0, 4.0, 1000, 4000) == 2.0
+    assert per_doubling(None, 4.0, 1000, 4000) is None

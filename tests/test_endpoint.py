@@ -35,7 +35,7 @@ from consortia_kg.query.named import NamedQuery, find_query, list_queries, parse
 from consortia_kg.query.push import GraphStore, push_graph
 from consortia_kg.query.store import GraphResult, SelectResult
 from helpers.oxigraph_server import OxigraphServer, find_oxigraph, free_port, require_oxigraph
-from helpers.paths import DATA
+from helpers.paths import DATA, RECORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/consortia-kg/"
@@ -80,7 +80,7 @@ def _push(query_url: str, store_url: str, credentials: Credentials | None = None
         GraphStore(store_url, 60, credentials),
     )
     assert report.verified, report.mismatches
-    assert report.counted == 18
+    assert report.counted == RECORDS
 
 
 @pytest.fixture(scope="module")
@@ -366,7 +366,7 @@ def test_virtuoso_push_and_every_named_query(
         main, ["push", "--endpoint", virtuoso.query_url, "--data", str(DATA), "--timeout", "60"]
     )
     assert pushed.exit_code == 0, pushed.output
-    assert "push: verified 18 graphs" in pushed.stderr
+    assert f"push: verified {RECORDS} graphs" in pushed.stderr
     again = CliRunner().invoke(
         main, ["push", "--endpoint", virtuoso.query_url, "--data", str(DATA)]
     )

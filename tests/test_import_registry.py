@@ -63,9 +63,29 @@ def _without_details(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+#: Identifier schemes hand-added to the records from other sources than the dump (the CORDIS
+#: PICs of CRG and CSC, cited from the CORDIS 2017 organisations table).
+OTHER_SCHEMES = ("pic", "gepris")
+
+
+def _dump_facts(record: dict[str, Any]) -> dict[str, Any]:
+    """The record without what other sources than the GA4GH dump added to it."""
+    out = dict(record)
+    kept = [i for i in record.get("identifiers", []) if i["scheme"] not in OTHER_SCHEMES]
+    if kept:
+        out["identifiers"] = kept
+    else:
+        out.pop("identifiers", None)
+    out["sources"] = [s for s in record["sources"] if s.startswith("ga4gh-registry")]
+    return out
+
+
 def test_the_dump_reproduces_the_organisation_records(tmp_path: Path, registry_dump: Path) -> None:
     data = _data(tmp_path)
-    hand = {p.stem: _read(p, "organisation") for p in (data / "organisations").glob("*.yaml")}
+    hand = {
+        p.stem: _dump_facts(_read(p, "organisation"))
+        for p in (data / "organisations").glob("*.yaml")
+    }
     shutil.rmtree(data / "organisations")
     result = _run("import", "ga4gh-registry", str(registry_dump), "--data", str(data), "--force")
     assert result.exit_code == 0, result.output

@@ -16,7 +16,7 @@ from consortia_kg.errors import Severity
 from consortia_kg.pipeline import validate_data
 from consortia_kg.records.writer import read_record_text
 from helpers.deferred import resolve
-from helpers.paths import DATA
+from helpers.paths import DATA, RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,7 +56,7 @@ def test_all_477_records_import_validate_and_reimport_changes_nothing(
     run = validate_data(data)
     errors = [p for p in run.problems if p.severity == Severity.VIOLATION]
     assert errors == []
-    assert len(run.records) == 18 + 477  # 476 organisations and the ROR source
+    assert len(run.records) == RECORDS + 477  # 476 organisations and the ROR source
     once = _snapshot(data)
     result = _run("import", "ror", str(ror_file), "--data", str(data), "-q")
     assert result.exit_code == 0, result.output

@@ -152,6 +152,16 @@ CASES: list[tuple[Callable[[], str], str, IriParts]] = [
         IriParts("programme-part", "innovation-in-smes"),
     ),
     (
+        lambda: iris.subject_area_iri(BASE, "Agriculture, Forestry and Veterinary Medicine"),
+        BASE + "subject-area/agriculture-forestry-and-veterinary-medicine",
+        IriParts("subject-area", "agriculture-forestry-and-veterinary-medicine"),
+    ),
+    (
+        lambda: iris.membership_iri(BASE + "organisation/elixir-node-pt", "elixir-inesc"),
+        BASE + "organisation/elixir-node-pt/membership/elixir-inesc",
+        IriParts("organisation", "elixir-node-pt", "membership", "elixir-inesc"),
+    ),
+    (
         lambda: iris.registry_iri(BASE, "cordis-h2020"),
         BASE + "registry/cordis-h2020",
         IriParts("registry", "cordis-h2020"),

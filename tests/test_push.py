@@ -15,6 +15,7 @@ from consortia_kg.query.endpoint import RemoteEndpoint, find_credentials
 from consortia_kg.query.push import guess_graph_store, local_graphs, remote_counts
 from consortia_kg.query.store import SelectResult
 from helpers.oxigraph_server import OxigraphServer, free_port, require_oxigraph
+from helpers.paths import RECORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = "https://w3id.org/consortia-kg/"
@@ -63,13 +64,14 @@ def test_first_push_uploads_every_record_graph(
     result = push()
     assert result.exit_code == 0, result.output
     puts = _puts(result)
-    assert len(puts) == 18
+    assert len(puts) == RECORDS
     assert GRAPH + "consortium/ga4gh" in puts
     assert GRAPH + "organisation/uk-ac-ebi" in puts
     assert GRAPH + "source/ga4gh-registry-prd" in puts
     assert "push: graph store " + server.store_url + " (guessed" in result.stderr
-    assert "push: verified 18 graphs on the server (18 uploaded, 0 deleted, 0 unchanged)" in (
-        result.stderr
+    assert (
+        f"push: verified {RECORDS} graphs on the server ({RECORDS} uploaded, 0 deleted, 0 unchanged)"
+        in (result.stderr)
     )
     assert _server_counts(server) == _local_counts(data)
 
@@ -79,8 +81,8 @@ def test_second_push_uploads_nothing(push: Callable[..., Result]) -> None:
     again = push()
     assert again.exit_code == 0, again.output
     assert again.stdout == ""
-    assert "push: 0 to upload, 0 to delete, 18 unchanged" in again.stderr
-    assert "push: verified 18 graphs" in again.stderr
+    assert f"push: 0 to upload, 0 to delete, {RECORDS} unchanged" in again.stderr
+    assert f"push: verified {RECORDS} graphs" in again.stderr
 
 
 def test_only_the_changed_record_is_uploaded(
@@ -114,7 +116,7 @@ def test_removed_record_is_deleted_and_foreign_graphs_kept(
     assert result.stdout == f"delete {GRAPH}organisation/org-gen3\n"
     counts = _server_counts(server)
     assert GRAPH + "organisation/org-gen3" not in counts
-    assert len(counts) == 17
+    assert len(counts) == RECORDS - 1
     theirs = RemoteEndpoint(server.query_url).execute(
         "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://example.org/theirs> { ?s ?p ?o } }"
     )
@@ -127,12 +129,14 @@ def test_all_uploads_every_graph_and_dry_run_changes_nothing(
 ) -> None:
     dry = push("--dry-run")
     assert dry.exit_code == 0
-    assert len([line for line in dry.stdout.splitlines() if line.startswith("would put ")]) == 18
+    assert (
+        len([line for line in dry.stdout.splitlines() if line.startswith("would put ")]) == RECORDS
+    )
     assert _server_counts(server) == {}
     assert push().exit_code == 0
     forced = push("--all")
     assert forced.exit_code == 0
-    assert len(_puts(forced)) == 18
+    assert len(_puts(forced)) == RECORDS
 
 
 def test_verification_catches_a_store_that_lost_triples(

@@ -23,7 +23,7 @@ from consortia_kg.reconcile import (
 )
 from consortia_kg.records import load_records
 from consortia_kg.records.writer import render_record
-from helpers.paths import DATA
+from helpers.paths import DATA, RECORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -323,7 +323,7 @@ def test_cli_validate_warns_about_two_near_identical_organisations(
         "  fix: merge the two records (keep one, list the other's names under `aliases`), or "
         "tell them apart with `ror:` or `wikidata:` ids or a more precise name\n"
         "\n"
-        "1 warning in 1 file (20 records read)\n"
+        f"1 warning in 1 file ({RECORDS + 2} records read)\n"  # eu-crg-2 and s
     )
     result = CliRunner().invoke(
         main, ["validate", "--data", str(data), "-q", "--warnings-as-errors"]

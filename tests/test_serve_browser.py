@@ -40,8 +40,8 @@ def test_home_page(server: BackgroundServer, driver: Any) -> None:
     driver.get(server.url)
     assert driver.title.startswith("Home")
     counts = driver.find_element(By.ID, "counts").text
-    assert "1 consortia" in counts and "15 organisations" in counts
-    links = driver.find_elements(By.CSS_SELECTOR, "#consortium a")
+    assert "1 consortium" in counts and "15 organisations" in counts
+    links = driver.find_elements(By.CSS_SELECTOR, "#consortium .things a")
     assert [a.text for a in links] == ["Global Alliance for Genomics and Health"]
     # search by name from the home page
     box = driver.find_element(By.ID, "home-search")

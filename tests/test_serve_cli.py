@@ -17,7 +17,7 @@ import pytest
 from click.testing import Result
 
 from consortia_kg.serve.server import free_port
-from helpers.paths import DATA
+from helpers.paths import DATA, RECORDS
 
 
 def test_help_names_every_option(cli: Callable[..., Result]) -> None:
@@ -82,7 +82,7 @@ def test_a_fresh_clone_is_built_and_served(tmp_path: Path) -> None:
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.2)
         assert health is not None, process.stderr.read().decode() if process.stderr else ""
-        assert health["base"] == base and health["graphs"] == 18
+        assert health["base"] == base and health["graphs"] == RECORDS
         # every minted IRI is a working URL
         request = urllib.request.Request(
             f"{base}consortium/ga4gh", headers={"Accept": "text/turtle"}

@@ -283,7 +283,7 @@ def test_home_page_counts_and_search(server: BackgroundServer) -> None:
     page = body.decode()
     assert (
         status == 200
-        and "<strong>1</strong> consortia" in page
+        and "<strong>1</strong> consortium" in page  # singular for one
         and "<strong>2</strong> organisations" in page
     )
     status, _headers, body = fetch(iri(server, "search?q=alpha"), {"Accept": "application/json"})

@@ -21,11 +21,13 @@ CKG = "https://w3id.org/consortia-kg/ontology#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 EXACT = ox.NamedNode("http://www.w3.org/2004/02/skos/core#exactMatch")
+IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
 BASE = "https://example.org/"
 
 
 def _store() -> ox.Store:
-    """Organisations and consortia with names equal up to case, and ROR ids that tell apart."""
+    """Organisations and consortia with names equal up to case, ROR ids that tell apart, and
+    identifiers shared (a literal and an IRI of the same text are not one identifier)."""
     store = ox.Store()
     things = [
         ("org/a", ORG + "FormalOrganization", "Alpha Lab", None),
@@ -45,6 +47,19 @@ def _store() -> ox.Store:
         store.add(ox.Quad(node, LABEL, ox.Literal(name)))
         if ror:
             store.add(ox.Quad(node, EXACT, ox.NamedNode(ror)))
+    identifiers = [
+        ("org/c", IDENTIFIER, ox.Literal("grid:grid.1")),
+        ("org/h", IDENTIFIER, ox.Literal("grid:grid.1")),
+        ("org/h", IDENTIFIER, ox.Literal("https://ror.org/03ccccc33")),  # f's ROR id, as text
+        ("org/i", EXACT, ox.NamedNode("http://www.wikidata.org/entity/Q1")),
+        ("org/j", EXACT, ox.NamedNode("http://www.wikidata.org/entity/Q1")),
+        ("consortium/y", IDENTIFIER, ox.Literal("grid:grid.1")),  # not an organisation
+    ]
+    for path, predicate, value in identifiers:
+        node = ox.NamedNode(BASE + path)
+        if path.startswith("org/"):
+            store.add(ox.Quad(node, RDF_TYPE, ox.NamedNode(ORG + "FormalOrganization")))
+        store.add(ox.Quad(node, predicate, value))
     return store
 
 
@@ -67,7 +82,8 @@ def test_prefiltered_rules_answer_as_the_rules_as_written() -> None:
     as_written = [dataclasses.replace(rule, prefilter=None) for rule in rules]
     expected = _answers(store, as_written)
     assert {focus.removeprefix(BASE) for focus, _ in expected} == {
-        "org/a", "org/b", "org/f", "org/g", "consortium/y", "consortium/z"
+        "org/a", "org/b", "org/c", "org/f", "org/g", "org/h", "org/i", "org/j", "consortium/y",
+        "consortium/z",
     }  # fmt: skip
     assert _answers(store, rules) == expected
 
@@ -82,6 +98,12 @@ def test_no_candidates_no_query() -> None:
     assert prefilter.candidates(_store(), union=False) == [
         BASE + "org/a", BASE + "org/b", BASE + "org/d", BASE + "org/e", BASE + "org/f",
         BASE + "org/g",
+    ]  # fmt: skip
+    shared_id = PREFILTERS["https://w3id.org/consortia-kg/shapes#Organisation-duplicateId"]
+    assert shared_id.pairs(store, union=False) == []
+    assert shared_id.pairs(_store(), union=False) == [
+        (BASE + "org/c", BASE + "org/h"), (BASE + "org/h", BASE + "org/c"),
+        (BASE + "org/i", BASE + "org/j"), (BASE + "org/j", BASE + "org/i"),
     ]  # fmt: skip
 
 
@@ -118,10 +140,10 @@ def test_a_focus_limits_each_rule_to_the_nodes_it_targets() -> None:
     store = _store()
     rules = [r for r in sparql_constraints(load_shapes()) if str(r.constraint) in PREFILTERS]
     everything = _answers(store, [dataclasses.replace(r, prefilter=None) for r in rules])
-    focus = [BASE + "org/a", BASE + "consortium/y", BASE + "org/c"]
+    focus = [BASE + "org/a", BASE + "consortium/y", BASE + "org/d"]
     found = run_sparql_constraints(store, None, focus=focus, compiled=rules)  # type: ignore[arg-type]
     assert sorted((f.focus, str(f.constraint)) for f in found) == [
         pair for pair in everything if pair[0] in focus
     ]
     assert {f.focus for f in found} == {BASE + "org/a", BASE + "consortium/y"}
-    assert run_sparql_constraints(store, None, focus=[BASE + "org/c"], compiled=rules) == []  # type: ignore[arg-type]
+    assert run_sparql_constraints(store, None, focus=[BASE + "org/d"], compiled=rules) == []  # type: ignore[arg-type]

@@ -17,6 +17,7 @@ from consortia_kg.cli.main import main
 from consortia_kg.errors import InputError
 from consortia_kg.pipeline import fill_store, load_and_build
 from consortia_kg.query.store import EmbeddedStore, SelectResult, read_meta
+from helpers.paths import RECORDS
 
 ROOT = Path(__file__).resolve().parent.parent
 GKS = "Genomic Knowledge Standards"
@@ -54,11 +55,11 @@ def test_build_fills_the_store_beside_the_dumps(data: Path, tmp_path: Path) -> N
     assert meta is not None
     assert meta.version == run.built.version
     assert meta.base == "https://w3id.org/consortia-kg/"
-    assert meta.graphs == len(run.built.graphs) == 18
+    assert meta.graphs == len(run.built.graphs) == RECORDS
     store = EmbeddedStore.open(out / "store")
     distinct = {(q.subject, q.predicate, q.object, q.graph_name) for q in run.built.quads}
     assert _count(store, "{ GRAPH ?g { ?s ?p ?o } }") == len(distinct) == meta.quads
-    assert len(list(store.store.named_graphs())) == 18
+    assert len(list(store.store.named_graphs())) == RECORDS
     # the dumps stay as they were: the store is a folder of its own
     assert "store" not in (out / "SHA256SUMS").read_text()
 
@@ -70,7 +71,7 @@ def test_queries_without_graph_see_every_record_graph(data: Path, tmp_path: Path
         "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { ?g <https://w3id.org/consortia-kg/ontology#contentHash> ?h }"
     )
     assert isinstance(graphs_in_union, SelectResult)
-    assert graphs_in_union.rows[0]["n"].value == "18"
+    assert graphs_in_union.rows[0]["n"].value == f"{RECORDS}"
     assert _group_names(store) >= {GKS}
 
 
@@ -80,7 +81,7 @@ def test_fresh_store_is_built_with_progress_then_reused(data: Path, tmp_path: Pa
     prepare_store(data, store_dir, progress=lines.append)
     assert lines[0].startswith(f"store: no store in {store_dir} yet")
     assert any(line.startswith("build: ") for line in lines)
-    assert lines[-1].startswith("store: ") and " quads in 18 graphs into " in lines[-1]
+    assert lines[-1].startswith("store: ") and f" quads in {RECORDS} graphs into " in lines[-1]
     inode = (store_dir / "oxigraph").stat().st_ino
     again: list[str] = []
     store = prepare_store(data, store_dir, progress=again.append)

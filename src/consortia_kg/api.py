@@ -63,8 +63,8 @@ def _quiet(_: str) -> None:
 
 
 def build_checked(data_dir: Path, base: str, progress: Progress = _quiet) -> BuiltGraph:
-    """Load and build the records; refuse (as ``build`` does) when a record has errors."""
-    run = load_and_build(data_dir, base, progress)
+    """Load and build the records and registry snapshots; refuse (as ``build`` does) on errors."""
+    run = load_and_build(data_dir, base, progress, registries=True)
     check_buildable(run, data_dir)
     assert run.built is not None
     return run.built

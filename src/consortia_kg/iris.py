@@ -64,6 +64,7 @@ __all__ = [
     "standard_iri",
     "standard_version_iri",
     "steering_committee_iri",
+    "subject_area_iri",
     "working_group_iri",
 ]
 
@@ -80,6 +81,7 @@ LAYOUT: dict[str, dict[str, bool]] = {
         "disease": True,
         "role": True,
         "programme-part": True,
+        "subject-area": True,
         "registry": True,
         "dataset": False,
         "dumps": True,
@@ -99,7 +101,7 @@ LAYOUT: dict[str, dict[str, bool]] = {
         "steering-committee": False,
         "working-group": True,
     },
-    "organisation": {"implementation": True, "location": True},
+    "organisation": {"implementation": True, "location": True, "membership": True},
     "registry": {"file": True},
     "dataset": {"class": True, "property": True},
     "dumps": {"sha256": False},
@@ -203,6 +205,11 @@ def programme_part_iri(base: str, code: str) -> str:
     return mint(base, "programme-part", slugify(code))
 
 
+def subject_area_iri(base: str, name: str) -> str:
+    """Return the concept of a research subject area (the DFG's ``Medicine``, ``Biology``...)."""
+    return mint(base, "subject-area", slugify(name))
+
+
 def record_graph(base: str, kind: str, slug: str) -> str:
     """Return the named graph one record's build writes: ``{base}graph/<kind>/<slug>``."""
     return mint(base, "graph", kind, slug)
@@ -261,7 +268,7 @@ def post_holder_iri(post: str) -> str:
 
 
 def membership_iri(consortium: str, organisation_slug: str) -> str:
-    """Return the membership of an organisation in a consortium."""
+    """Return the membership of an organisation in a consortium (or in an ELIXIR node)."""
     return _under(consortium, "membership", organisation_slug)
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "DATA",
     "FIXTURES",
     "REAL_DATA",
+    "RECORDS",
     "ROOT",
     "SHARED_ENV",
     "VALID",
@@ -40,6 +41,8 @@ def _curated_records() -> Path:
 
 #: The real, curated records alone (a copy of data/ without data/registries/).
 DATA = _curated_records()
+#: How many curated records there are (one named graph each)
+RECORDS = len(list(DATA.glob("*/*.yaml")))
 #: Test fixtures (see tests/fixtures/README.md).
 FIXTURES = ROOT / "tests" / "fixtures"
 #: The small made-up data folder that uses every key of the record format once.

@@ -27,6 +27,10 @@ BUILDER_MODULES = (
     "consortia_kg.registries.quads",
     "consortia_kg.registries.cordis_terms",
     "consortia_kg.registries.cordis_h2020",
+    "consortia_kg.registries.nfdi",
+    "consortia_kg.registries.elixir",
+    "consortia_kg.registries.cordis_files",
+    "consortia_kg.registries.cordis_bulk",
     "consortia_kg.iris",
     "consortia_kg.vocab",
 )

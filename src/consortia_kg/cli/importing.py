@@ -1,9 +1,12 @@
-"""``consortia-kg import page|ror|ga4gh-registry`` and ``consortia-kg reconcile``.
+"""``consortia-kg import page|ror|ga4gh-registry|cordis`` and ``consortia-kg reconcile``.
 
 Every import reads and checks its whole input, plans every record (merging into existing ones),
 and only then writes; a bad input writes nothing. stdout lists the files written (or, with
 ``--dry-run``, shows each new record and a unified diff for each changed one); warnings and
 progress go to stderr. An existing record that would change is only rewritten with ``--force``.
+
+``import cordis`` writes no records: it stages a registry snapshot (``data/registries/<id>/``)
+that the build maps; an existing snapshot is only replaced with ``--force``.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ def _import_options(func: F) -> F:
 @click.group("import")
 def import_group() -> None:
     """Turn a catalogue page, ROR records or the GA4GH registry dump into records.
+
+    `import cordis` stages CORDIS's bulk downloads as a registry snapshot instead.
 
     Each import links names to existing records first (same ROR/Wikidata/registry id, then the
     same or a similar name; see `consortia-kg reconcile`), updates records in place and keeps
@@ -220,6 +225,88 @@ def import_registry_command(
     ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
     import_registry(ws, raw, display, path)
     _finish(ws, dry_run, force, started, "import ga4gh-registry")
+
+
+@import_group.command("cordis")
+@click.argument("projects", metavar="PROJECTS", type=click.Path(path_type=Path))
+@click.argument("organisations", metavar="ORGANISATIONS", type=click.Path(path_type=Path))
+@click.option(
+    "--id", "ident", required=True, metavar="ID", help="The snapshot's id: data/registries/ID/."
+)
+@click.option(
+    "--upstream",
+    default="https://cordis.europa.eu/",
+    show_default=True,
+    metavar="URL",
+    help="Where the files were downloaded from.",
+)
+@click.option(
+    "--taken", metavar="YYYY-MM-DD", help="The day they were downloaded (default: today)."
+)
+@click.option(
+    "--force", is_flag=True, help="Replace an existing snapshot (the changes are printed)."
+)
+@data_option
+@quiet_option
+@handle_errors
+def import_cordis_command(
+    projects: Path,
+    organisations: Path,
+    ident: str,
+    upstream: str,
+    taken: str | None,
+    force: bool,
+    data_dir: Path,
+    quiet: bool,
+) -> None:
+    """Stage CORDIS's projects and organisations files as the registry snapshot ID.
+
+    PROJECTS and ORGANISATIONS are the two files of a CORDIS bulk download (FP7, H2020 or
+    Horizon Europe; CSV, JSON or XLSX, .csv.gz and .json.gz too). Both are read fully first:
+    an error anywhere writes nothing (exit 2). The build maps the snapshot: each project with
+    two organisations or more becomes a consortium, each organisation row a membership.
+    """
+    # the importer and the report: only this command pays for them
+    from consortia_kg.importers.cordis import (
+        check_files,
+        snapshot_dir,
+        stage_snapshot,
+        summary_lines,
+    )
+    from consortia_kg.validate.report import format_text, sort_problems
+
+    started = time.perf_counter()
+    folder = snapshot_dir(data_dir, ident)
+    checked = check_files(projects, organisations)
+    if checked.problems:
+        report = format_text(sort_problems(checked.problems), 0).rstrip("\n")
+        click.echo(report.rsplit("\n", 1)[0], err=True)  # our own count line follows
+        errors = len(checked.errors)
+        click.echo(
+            f"{errors} error(s), {len(checked.problems) - errors} warning(s) in the CORDIS files",
+            err=True,
+        )
+    if checked.errors:
+        raise InputError(
+            f"import cordis: {len(checked.errors)} error(s) in the input; nothing written",
+            hint="correct the rows named above as CORDIS publishes them (or download the "
+            "files again), then import again",
+        )
+    staged = stage_snapshot(folder, checked, upstream=upstream, taken=taken, force=force)
+    for line in staged.diff:
+        click.echo(line)
+    for path in staged.written:
+        click.echo(f"{'replaced' if staged.replaced else 'created'} {path}")
+    if not quiet:
+        for line in summary_lines(checked):
+            click.echo(line, err=True)
+    warnings = len(checked.problems)
+    click.echo(
+        f"import cordis: snapshot {ident} {'replaced' if staged.replaced else 'written'} "
+        f"({warnings} warning{'' if warnings == 1 else 's'}) in "
+        f"{time.perf_counter() - started:.2f} s; `consortia-kg build` maps it",
+        err=True,
+    )
 
 
 @click.command()

@@ -289,7 +289,8 @@ def push(
     except ValueError as exc:
         raise InputError(str(exc), hint="pass e.g. --base-iri https://example.org/kg/") from None
     start = time.perf_counter()
-    run = load_and_build(data_dir, base, show)
+    # the whole graph: the records' graphs and each registry snapshot's
+    run = load_and_build(data_dir, base, show, registries=True)
     check_buildable(run, data_dir)
     assert run.built is not None  # check_buildable raised otherwise
     built = run.built

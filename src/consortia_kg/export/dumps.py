@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import pyoxigraph as ox
-from pyoxigraph import Literal, NamedNode, Triple
+from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from consortia_kg import iris
 from consortia_kg.atomic import scratch_prefix
@@ -40,16 +40,24 @@ from consortia_kg.vocab import CKG, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
 
 __all__ = [
     "DUMP_STEM",
+    "RECORDS_LICENCE",
     "DumpSet",
     "triple_line",
     "write_dump_stream",
 ]
 
+Term = NamedNode | Literal | BlankNode
+
 #: Every dump is ``consortia.<extension>``.
 DUMP_STEM = "consortia"
 _SPDX = "http://spdx.org/rdf/terms#"
 _IANA = "https://www.iana.org/assignments/media-types/"
-_LICENCE = "https://creativecommons.org/publicdomain/zero/1.0/"
+#: The licence of the curated records' own text (docs/dumps.md): each record graph's.
+RECORDS_LICENCE = "https://creativecommons.org/publicdomain/zero/1.0/"
+_CC = "http://creativecommons.org/ns#"
+_PROV = "http://www.w3.org/ns/prov#"
+#: What VoID repeats about a graph's sources (a snapshot ``registry/<id>``, a ``source/<slug>``).
+_SOURCE_FACTS = (DCTERMS + "license", _CC + "attributionName", DCTERMS + "title")
 
 
 # --- dump files, streamed ------------------------------------------------------------------
@@ -197,6 +205,41 @@ def triple_line(quad_line: bytes) -> bytes:
 
 
 @dataclass
+class _Provenance:
+    """Where each named graph's quads come from, gathered while the N-Quads stream past.
+
+    Each graph's number of quads, its ``prov:wasDerivedFrom`` (a record graph's sources, a
+    registry graph's snapshot), and what those sources say of their licence, attribution and
+    title: VoID makes every graph a subset with its own licence from these.
+    """
+
+    base: str
+    quads: Counter[str] = field(default_factory=Counter)
+    derived: dict[str, list[str]] = field(default_factory=dict)
+    facts: dict[str, dict[str, list[Term]]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        base = self.base.encode()
+        self._graphs = b"<" + base + b"graph/"
+        self._sources = (b"<" + base + b"registry/", b"<" + base + b"source/")
+
+    def see(self, line: bytes) -> None:
+        """Count one N-Quads line, and keep it when it says where a graph comes from."""
+        self.quads[line[line.rindex(b" <") + 2 : line.rindex(b">")].decode()] += 1
+        if line.startswith(self._graphs) or line.startswith(self._sources):
+            for quad in ox.parse(line, format=ox.RdfFormat.N_QUADS):
+                subject, predicate = quad.subject.value, quad.predicate.value
+                if predicate == _PROV + "wasDerivedFrom" and subject.startswith(
+                    self.base + "graph/"
+                ):
+                    self.derived.setdefault(subject, []).append(quad.object.value)
+                elif predicate in _SOURCE_FACTS and subject.count("/") == self.base.count("/") + 1:
+                    facts = self.facts.setdefault(subject, {}).setdefault(predicate, [])
+                    if quad.object not in facts:
+                        facts.append(quad.object)
+
+
+@dataclass
 class _Counts:
     """The figures VoID states, counted while the graph streams past."""
 
@@ -205,6 +248,7 @@ class _Counts:
     entities: int = 0
     classes: Counter[str] = field(default_factory=Counter)
     properties: Counter[str] = field(default_factory=Counter)
+    provenance: _Provenance | None = None
 
 
 def write_dump_stream(
@@ -226,7 +270,8 @@ def write_dump_stream(
     os.chmod(staging, 0o755)
     try:
         written = DumpSet()
-        _write_lines(quad_lines, staging, written)
+        provenance = _Provenance(base)
+        _write_lines(quad_lines, staging, written, provenance)
         if nquads_written is not None:
             nquads_written(staging / f"{DUMP_STEM}.nq", written.quads)
         # their gzip copies are compressed while Turtle and JSON-LD are written
@@ -234,6 +279,7 @@ def write_dump_stream(
         counts = _write_documents(staging, base, written)
         for copy in copies:
             copy.close(written.files)
+        counts.provenance = provenance
         void = serialize_turtle(describe_dataset(base, version, counts, written.files), base)
         _write_small(staging / "void.ttl", void, written.files)
         sums = "".join(
@@ -253,7 +299,9 @@ def _write_small(path: Path, content: bytes, into: dict[str, DumpFile]) -> None:
     sink.close(into)
 
 
-def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -> None:
+def _write_lines(
+    quad_lines: Iterable[bytes], staging: Path, written: DumpSet, provenance: _Provenance
+) -> None:
     """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped.
 
     Their gzip copies are made afterwards from the files (``_GzipCopy.of_file``): compressing
@@ -265,6 +313,7 @@ def _write_lines(quad_lines: Iterable[bytes], staging: Path, written: DumpSet) -
     previous = b""
     for line in quad_lines:
         nq.write(line)
+        provenance.see(line)
         written.quads += 1
         triple = triple_line(line)
         if triple != previous:
@@ -444,7 +493,13 @@ def _write_turtle(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile
 def describe_dataset(
     base: str, version: str, counts: _Counts, files: dict[str, DumpFile]
 ) -> list[Triple]:
-    """VoID + DCAT: counts, classes, properties, licence, and each dump with size and checksum."""
+    """VoID + DCAT: counts, classes, properties, subsets with licences, dumps with checksums.
+
+    The dataset states no single licence (docs/dumps.md): its facts come from sources under
+    different ones, so each named graph is a ``void:subset`` with its ``dcterms:license`` (a
+    registry snapshot's, from the snapshot's description; the curated records' CC0 1.0 for a
+    record graph), its attribution, its sources, and its number of quads.
+    """
     dataset = NamedNode(iris.dataset_iri(base))
     out: list[Triple] = []
 
@@ -469,7 +524,18 @@ def describe_dataset(
             "them, as RDF under the consortia-kg ontology. Every fact names its source."
         ),
     )
-    add(dataset, DCTERMS + "license", NamedNode(_LICENCE))
+    licences = _describe_subsets(base, dataset, counts.provenance or _Provenance(base), add)
+    add(
+        dataset,
+        DCTERMS + "rights",
+        Literal(
+            "No single licence: each subset (void:subset, one per named graph) states the "
+            "licence and attribution of its facts; reusing the whole dataset means following "
+            "each of them. Licences of the subsets: " + ", ".join(sorted(licences)) + "."
+            if licences
+            else "No facts, and so no licence to state."
+        ),
+    )
     add(dataset, DCTERMS + "conformsTo", NamedNode(CKG.rstrip("#")))
     add(dataset, DCTERMS + "hasVersion", Literal("sha256:" + version))
     add(dataset, VOID + "uriSpace", Literal(base))
@@ -514,6 +580,50 @@ def describe_dataset(
         add(checksum, _SPDX + "algorithm", NamedNode(_SPDX + "checksumAlgorithm_sha256"))
         add(checksum, _SPDX + "checksumValue", Literal(entry.sha256))
     return out
+
+
+def _describe_subsets(
+    base: str,
+    dataset: NamedNode,
+    provenance: _Provenance,
+    add: Callable[[NamedNode, str, Any], None],
+) -> set[str]:
+    """Describe every named graph as a subset of ``dataset``; return the licences they name."""
+    licences: set[str] = set()
+    described: set[str] = set()
+    for graph, quads in sorted(provenance.quads.items()):
+        subset = NamedNode(graph)
+        kind = iris.parse_record_graph(base, graph)
+        sources = provenance.derived.get(graph, [])
+        add(dataset, VOID + "subset", subset)
+        # a void:Dataset by void:subset's range; typed so only as DCAT, so that the one thing
+        # typed void:Dataset is the whole (whose void:triples counts every triple once)
+        add(subset, RDF + "type", NamedNode(DCAT + "Dataset"))
+        add(subset, VOID + "triples", Literal(str(quads), datatype=NamedNode(XSD + "integer")))
+        if kind is not None and kind[0] == "registry":
+            # a snapshot's facts are under the snapshot's licence, with its attribution
+            for source in sources:
+                facts = provenance.facts.get(source, {})
+                for predicate in (DCTERMS + "license", _CC + "attributionName", DCTERMS + "title"):
+                    for value in facts.get(predicate, []):
+                        add(subset, predicate, value)
+                        if predicate == DCTERMS + "license":
+                            licences.add(value.value)
+        else:
+            # a curated record's own text is CC0; what it takes from a source keeps its terms
+            add(subset, DCTERMS + "license", NamedNode(RECORDS_LICENCE))
+            licences.add(RECORDS_LICENCE)
+            if kind is not None:
+                add(subset, DCTERMS + "title", Literal(f"Curated record {kind[0]}/{kind[1]}"))
+        for source in sources:
+            add(subset, DCTERMS + "source", NamedNode(source))
+            if source in described:
+                continue
+            described.add(source)
+            for predicate, values in sorted(provenance.facts.get(source, {}).items()):
+                for value in values:
+                    add(NamedNode(source), predicate, value)
+    return licences
 
 
 def _part_slug(iri: str) -> str:

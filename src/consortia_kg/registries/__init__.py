@@ -13,15 +13,17 @@ each entity page can name the licence of the facts they show.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg import iris
 from consortia_kg.errors import Problem
-from consortia_kg.registries import cordis_h2020
+from consortia_kg.registries import cordis_bulk, cordis_h2020, elixir, nfdi
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import (
+    NO_LICENCE,
     Snapshot,
     UnreadableFile,
     read_snapshot,
@@ -43,6 +45,9 @@ Mapping = Callable[[Snapshot, str, Claims, QuadSink, str], str]
 #: The files each mapping reads (by role), checked before it runs.
 MAPPINGS: dict[str, tuple[Mapping, tuple[str, ...]]] = {
     "cordis-h2020": (cordis_h2020.map_snapshot, tuple(cordis_h2020.FILES)),
+    "nfdi-gepris": (nfdi.map_snapshot, tuple(nfdi.FILES)),
+    "elixir-node-map": (elixir.map_snapshot, tuple(elixir.FILES)),
+    "cordis": (cordis_bulk.map_snapshot, tuple(cordis_bulk.FILES)),
 }
 
 _CC = "http://creativecommons.org/ns#"
@@ -110,12 +115,50 @@ def _map_one(snapshot: Snapshot, base: str, claims: Claims, result: MappedSnapsh
         result.summary = mapping(snapshot, base, claims, out, source)
     except UnreadableFile as exc:
         out.problems.append(exc.problem)
-    result.problems.extend(out.problems)
+    result.problems.extend(capped(out.problems))
     if any(p.fatal for p in result.problems):
         return
     _describe(snapshot, base, out, source)
     result.nquads = out.nquads()
     result.quads = result.nquads.count(b"\n")
+
+
+#: Findings of one kind (file, column, severity) shown before the rest are summed up in one.
+SHOWN_PER_KIND = 10
+
+
+def capped(problems: list[Problem]) -> list[Problem]:
+    """Keep the first findings of each kind (file, column, severity); sum up the rest in one.
+
+    A file gone wrong in every row (a shifted column, a cut file) reads as one problem, not as
+    100,000; up to 50 more rows are named in the summary.
+    """
+    kept: list[Problem] = []
+    shown: Counter[tuple[str, str, str]] = Counter()
+    rest: dict[tuple[str, str, str], list[Problem]] = {}
+    for problem in problems:
+        kind = (problem.file, problem.key, problem.severity)
+        shown[kind] += 1
+        if shown[kind] <= SHOWN_PER_KIND:
+            kept.append(problem)
+        else:
+            rest.setdefault(kind, []).append(problem)
+    for (file, key, severity), more in rest.items():
+        rows = [p.line for p in more]
+        listed = (
+            "rows " + ", ".join(map(str, rows))
+            if len(rows) <= 50
+            else f"rows {rows[0]} to {rows[-1]}"
+        )
+        kept.append(
+            Problem(
+                file, rows[0], key,
+                f"and {len(more)} more rows like these ({listed})",
+                why=more[0].why, fix=more[0].fix, severity=severity,
+                shape=more[0].shape, fatal=more[0].fatal,
+            )
+        )  # fmt: skip
+    return kept
 
 
 def _describe(snapshot: Snapshot, base: str, out: QuadSink, source: str) -> None:
@@ -127,7 +170,10 @@ def _describe(snapshot: Snapshot, base: str, out: QuadSink, source: str) -> None
     out.add(source, iri(DCTERMS + "title"), literal(snapshot.title))
     out.add(source, iri(RDFS + "label"), literal(snapshot.title))
     out.add(source, iri(DCTERMS + "publisher"), literal(snapshot.publisher))
-    out.add(source, iri(DCTERMS + "license"), iri(snapshot.licence))
+    if snapshot.licence == NO_LICENCE:
+        out.add(source, iri(DCTERMS + "rights"), literal("The upstream states no licence."))
+    else:
+        out.add(source, iri(DCTERMS + "license"), iri(snapshot.licence))
     out.add(source, iri(_CC + "attributionName"), literal(snapshot.attribution))
     out.add(source, iri(PROV + "wasDerivedFrom"), iri(snapshot.upstream))
     out.add(source, iri(DCTERMS + "created"), typed(snapshot.taken, "date"))

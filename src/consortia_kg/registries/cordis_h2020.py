@@ -37,6 +37,7 @@ from consortia_kg.registries.cordis_terms import (
     SEE_ALSO,
     SOURCE,
     START,
+    STATUS,
     TOTAL_COST,
     A,
     Org,
@@ -50,6 +51,7 @@ from consortia_kg.registries.cordis_terms import (
 )
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import Snapshot, SnapshotFile, read_csv_rows, row_problem
+from consortia_kg.vocab import CKG
 
 __all__ = ["FILES", "map_snapshot"]
 
@@ -358,6 +360,7 @@ def map_snapshot(snapshot: Snapshot, base: str, claims: Claims, out: QuadSink, s
     seen_parts: set[str] = set()
     described: set[str] = set()
     framework = literal("H2020")
+    completed, active = iri(CKG + "status-completed"), iri(CKG + "status-active")
     for rcn in sorted(projects, key=int):
         project = projects[rcn]
         if len(project.rows) < 2:
@@ -378,6 +381,8 @@ def map_snapshot(snapshot: Snapshot, base: str, claims: Claims, out: QuadSink, s
             out.add(c, START, typed(project.start, "date"))
         if project.end:
             out.add(c, END, typed(project.end, "date"))
+            # derived: ended before the snapshot was taken, or not (documented)
+            out.add(c, STATUS, completed if project.end < snapshot.taken else active)
         if project.max_contribution:
             out.add(c, EC_MAX, typed(project.max_contribution, "decimal"))
         if project.total_cost:

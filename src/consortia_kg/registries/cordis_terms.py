@@ -68,6 +68,7 @@ LOCATION, PLACE = iri(SCHEMA + "location"), iri(SCHEMA + "Place")
 COUNTRY, LOCALITY = iri(SCHEMA + "addressCountry"), iri(SCHEMA + "addressLocality")
 STREET, POSTCODE = iri(SCHEMA + "streetAddress"), iri(SCHEMA + "postalCode")
 URL = iri(SCHEMA + "url")
+STATUS = iri(CKG + "status")
 DESCRIPTION = iri(DCTERMS + "description")
 TITLE = iri(DCTERMS + "title")
 LATITUDE, LONGITUDE = iri(SCHEMA + "latitude"), iri(SCHEMA + "longitude")
@@ -93,7 +94,10 @@ def as_date(value: str) -> str | None:
     value = value[:10] if _DATE.match(value) and value[10:].strip(" T0:") == "" else value
     if not _DATE.fullmatch(value):
         raise ValueError(f"`{value}` is not a date (YYYY-MM-DD)")
-    datetime.date.fromisoformat(value)  # raises for 2020-13-45
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError as exc:  # 2020-13-45
+        raise ValueError(f"`{value}` is not a date ({exc})") from None
     return value
 
 

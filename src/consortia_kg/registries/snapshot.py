@@ -9,11 +9,15 @@ them (gzipped where large) and ``snapshot.yaml``, which says where they came fro
     publisher: European Commission (CORDIS)
     upstream: https://github.com/zambujo/eunets
     commit: f1bec7e0e150151f49fa3ff0c06b2f6ea31e2c05     # or version:
-    licence: https://creativecommons.org/licenses/by/4.0/
+    licence: https://creativecommons.org/licenses/by/4.0/   # or none-stated (below)
     attribution: CORDIS, European Commission
     taken: 2026-12-03                # when the copy was made
     files:
       participations: {path: participations.csv.gz, upstream: data/h2020.csv.gz, sha256: ...}
+
+``licence`` is the IRI of the data's licence, or ``none-stated`` when the upstream states none
+(the ELIXIR node map): the snapshot then says so in the graph instead of naming a licence, and
+its ``description`` says which facts are taken.
 
 Reading a snapshot checks the manifest and every file's checksum, so a file edited by hand (or
 cut short) is reported before anything is mapped. Rows are read with their numbers, so a
@@ -38,6 +42,7 @@ from consortia_kg.records.yamlsource import Mapping, Scalar, read_yaml
 
 __all__ = [
     "MANIFEST_NAME",
+    "NO_LICENCE",
     "Snapshot",
     "SnapshotFile",
     "read_csv_rows",
@@ -48,6 +53,8 @@ __all__ = [
 
 #: The manifest of a snapshot folder.
 MANIFEST_NAME = "snapshot.yaml"
+#: ``licence:`` of a snapshot whose upstream states no licence.
+NO_LICENCE = "none-stated"
 #: Where snapshots live under a data folder.
 REGISTRIES_DIRNAME = "registries"
 
@@ -184,6 +191,18 @@ def read_snapshot(folder: Path, mappings: Sequence[str]) -> tuple[Snapshot | Non
                 "taken",
                 f"`{values['taken']}` is not a date",
                 fix="write the day the copy was made as YYYY-MM-DD",
+            )
+        )
+    licence = values.get("licence", NO_LICENCE)
+    if licence != NO_LICENCE and not re.match(r"https?://\S+$", licence):
+        problems.append(
+            _problem(
+                shown,
+                node.key_lines["licence"],
+                "licence",
+                f"licence `{licence}` is not a web address",
+                fix=f"write the licence's IRI, or `{NO_LICENCE}` when the upstream states none "
+                "(and say in `description` which facts are taken)",
             )
         )
     if values.get("id") not in (None, folder.name):

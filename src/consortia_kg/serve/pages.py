@@ -19,11 +19,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from consortia_kg.iris import owner_iri, record_graph_of
 from consortia_kg.query.named import NamedQuery
-from consortia_kg.vocab import CKG, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
+from consortia_kg.vocab import CKG, DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SCHEMA, SKOS
 
 from .config import ServeConfig
-from .display import Doc, Fact, Linker, Part, Value, schema_org
+from .display import INCOMING_CAP, Doc, Fact, Linker, Part, Value, schema_org
 from .generation import Generation
+from .licences import Subset
 
 __all__ = ["Link", "Site", "Vocabulary"]
 
@@ -51,6 +52,8 @@ class Section:
     columns: list[str] = field(default_factory=list)
     rows: list[list[Value]] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
+    #: rows before paging (a page shows at most PAGE_SIZE of them)
+    total: int = 0
 
 
 #: Kinds of part, in the order an entity page shows them: (classes, title, anchor).
@@ -67,7 +70,12 @@ _PART_GROUPS: tuple[tuple[tuple[str, ...], str, str], ...] = (
     ((CKG + "StandardImplementation",), "Implementations", "implementations"),
     ((SCHEMA + "ContactPoint", SCHEMA + "PostalAddress"), "Contacts and address", "contacts"),
     ((SCHEMA + "Place",), "Locations", "locations"),
+    ((DCAT + "Distribution",), "Files", "files"),
 )
+
+#: Most rows a table of an entity page shows at once (members, consortia, pointing things);
+#: ``?page=2`` shows the next ones. An organisation in 981 projects stays a fast page.
+PAGE_SIZE = 100
 
 _KIND_LABELS = {
     "consortium": "Consortium",
@@ -78,6 +86,8 @@ _KIND_LABELS = {
     "disease": "Disease focus",
     "dataset": "Dataset description",
     "dumps": "Dump file",
+    "registry": "Registry snapshot",
+    "programme-part": "Programme part",
 }
 
 _VOCAB_GROUPS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -149,6 +159,7 @@ _COMMON_LABELS = {
     SCHEMA + "streetAddress": "street",
     SCHEMA + "postalCode": "postal code",
     PROV + "wasDerivedFrom": "derived from",
+    "http://creativecommons.org/ns#attributionName": "attribution",
     FOAF + "name": "name",
 }
 
@@ -220,6 +231,8 @@ class Site:
         if generation is not None:
             context.setdefault("version", generation.version)
             context.setdefault("built", _http_date(generation.built_at))
+            if "credits" not in context:
+                context["credits"] = [Value(line) for line in generation.licensing.summary()]
         return self.env.get_template(template).render(prefix=self.prefix, **context)
 
     # --- entities ----------------------------------------------------------------------------
@@ -230,8 +243,14 @@ class Site:
         iri: str,
         triples: Iterable[ox.Triple],
         alternates: list[Link],
+        subsets: list[Subset] | None = None,
+        page: int = 1,
     ) -> str:
-        """Render the page of one thing from its document's triples."""
+        """Render the page of one thing from its document's triples.
+
+        ``subsets`` are the graphs its facts come from (their licences and attributions);
+        ``page`` is the page of its long tables (members, consortia, what points to it).
+        """
         linker = self.linker(generation)
         doc = Doc(triples, linker)
         entity = generation.index.get(iri)
@@ -283,7 +302,23 @@ class Site:
                     parts=[doc.part(graph, graph)],
                 )
             )
+        subsets = subsets or []
+        if subsets:
+            sections.append(self._provenance(linker, subsets))
+        incoming = doc.incoming(iri, exclude_parts_of=iri)
+        pages = max(
+            [1, -(-len(incoming) // PAGE_SIZE)]
+            + [-(-s.total // PAGE_SIZE) for s in sections if s.total]
+        )
+        start = (min(page, pages) - 1) * PAGE_SIZE
+        for section in sections:
+            if section.total:
+                section.rows = section.rows[start : start + PAGE_SIZE]
         skip = {CKG + "governance"}
+        if memberships:
+            skip.add(ORG + "hasMember")  # the Members table shows them, a page at a time
+        if joined:
+            skip.add(ORG + "memberOf")  # the Consortia table shows them, a page at a time
         for predicate, values in doc.out.get(iri, {}).items():
             if values and all(isinstance(v, ox.NamedNode) and v.value in part_set for v in values):
                 skip.add(predicate)
@@ -291,6 +326,27 @@ class Site:
         acronym = doc.text(iri, CKG + "acronym")
         if acronym and acronym != heading:
             heading = f"{heading} ({acronym})"
+        note = ""
+        known_by = entity.known_by if entity is not None and not doc.labels.get(iri) else None
+        if known_by is not None:
+            givers = [s.attribution or s.title for s in subsets if s.registry] or ["its source"]
+            note = (
+                f"Known by {known_by[0]} only ({' and '.join(givers)} gives no name for it): "
+                f"{known_by[0]} {known_by[1]}."
+            )
+        credits = [
+            Value(s.credit, linker.local(s.sources[0].iri if s.sources else s.graph))
+            for s in subsets
+            if s.registry
+        ]
+        records = [s for s in subsets if not s.registry]
+        if len(records) == 1:
+            credits.append(Value(records[0].credit, linker.local(records[0].graph)))
+        elif records:  # a consortium's page shows its members' records too: one line for all
+            names = " / ".join(sorted({s.licence_name or "licence not stated" for s in records}))
+            credits.append(
+                Value(f"Facts from {len(records)} curated records, {names}", "#provenance")
+            )
 
         def local_url(thing: str) -> str:
             return linker.local(thing) or thing
@@ -305,9 +361,42 @@ class Site:
             kind_label=_KIND_LABELS.get(kind, kind.replace("-", " ").capitalize()),
             main_facts=doc.facts(iri, skip),
             sections=sections,
-            incoming=doc.incoming(iri, exclude_parts_of=iri),
+            incoming=incoming[start : start + PAGE_SIZE],
+            incoming_total=len(incoming),
+            page=min(page, pages),
+            pages=pages,
+            incoming_cap=INCOMING_CAP,
+            note=note,
             alternates=alternates,
             schema_org=schema_org(doc, iri, local_url),
+            **({"credits": credits} if credits else {}),
+        )
+
+    def _provenance(self, linker: Linker, subsets: list[Subset]) -> Section:
+        """Where the page's facts come from: each graph's licence, attribution and sources."""
+        rows = []
+        for s in subsets:
+            where = s.sources[0].iri if s.registry and s.sources else s.graph
+            taken = "; ".join(
+                f"{src.title} ({src.licence_name or 'licence not stated'})"
+                for src in s.sources
+                if not s.registry
+            )
+            rows.append(
+                [
+                    linker.iri_value(where, s.title),
+                    linker.iri_value(s.licence, s.licence_name)
+                    if s.licence
+                    else Value("not stated"),
+                    Value(s.attribution),
+                    Value(taken),
+                ]
+            )
+        return Section(
+            "Where these facts come from",
+            "provenance",
+            columns=["facts from", "licence", "attribution", "taken from"],
+            rows=rows,
         )
 
     def _members(
@@ -323,7 +412,13 @@ class Site:
             row.append(doc.linker.term(sources[0], doc.labels) if sources else Value(""))
             rows.append(row)
         first = "organisation" if who == ORG + "member" else "consortium"
-        return Section(title, anchor, columns=[first, "role", "from", "until", "source"], rows=rows)
+        return Section(
+            title,
+            anchor,
+            columns=[first, "role", "from", "until", "source"],
+            rows=rows,
+            total=len(rows),
+        )
 
     def _implementations(self, doc: Doc, implementations: list[str]) -> Section:
         rows = []

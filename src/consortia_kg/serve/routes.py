@@ -44,6 +44,15 @@ class _VocabularyConvertor(Convertor[str]):
 register_url_convertor("vocabulary", _VocabularyConvertor())
 
 
+class _ListedConvertor(_VocabularyConvertor):
+    """``{kind:listed}``: a kind of record with a list page (``consortium/``)."""
+
+    regex = "|".join(home.LISTED)
+
+
+register_url_convertor("listed", _ListedConvertor())
+
+
 @dataclass(frozen=True)
 class Route:
     """One row of the table: a path, the view that answers it, the methods it takes."""
@@ -83,6 +92,7 @@ ROUTES: tuple[Route, ...] = (
     Route("{name:vocabulary}.{ext:path}", vocabulary.vocabulary),
     Route(".well-known/void", home.see_dataset),
     Route("static/{name:path}", home.static),
+    Route("{kind:listed}/", home.listing),
     Route("{rel:path}", entity.entity),
 )
 

@@ -41,6 +41,7 @@ __all__ = [
 #: Namespace of our shapes and of their curator annotations (key, why, fix).
 SHAPES_NS = "https://w3id.org/consortia-kg/shapes#"
 _SH = "http://www.w3.org/ns/shacl#"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 #: ``--engine`` choices; the first is the default.
 ENGINES = ("fast", "pyshacl")
 
@@ -310,6 +311,10 @@ def _as_rdflib(term: Any) -> Any:
     if isinstance(term, ox.Literal):
         if term.language:
             return Literal(term.value, lang=term.language)
+        if term.datatype.value == _XSD_STRING:
+            # a plain literal, as rdflib reads it from N-Triples: written "…"^^xsd:string it
+            # would not match the value the build indexed, and the finding would lose its line
+            return Literal(term.value)
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     return term
 

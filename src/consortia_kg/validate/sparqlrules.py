@@ -6,13 +6,15 @@ same results come from one query per constraint with ``$this`` left free and joi
 shape's targets, which lets the query engine use its indexes. The findings match pySHACL's (a
 test compares the two engines on the fixtures and on a generated data set).
 
-A rule that pairs every node with every other by a computed value (two names equal once
-lower-cased) stays quadratic even then: the engine joins on the filter by trying every pair
-(5,000 organisations: 18 s; 50,000: half an hour). Such a rule is *pre-filtered*
-(:data:`PREFILTERS`): one linear query finds the nodes that share the value with another node,
-a superset of the rule's answers, and the rule's own query then runs with its variables limited
-to those nodes (none: it does not run). A pre-filter is written for one text of the rule: when
-the shape's query changes, the rule runs as written again, and a test says so.
+A rule that pairs every node with every other by a shared value stays quadratic even then: by a
+computed value (two names equal once lower-cased) the engine joins on the filter by trying every
+pair (5,000 organisations: 18 s; 50,000: half an hour), and a shared identifier under a UNION of
+two patterns is joined pair by pair too (issue 11: 2,000 ROR organisations 20 s, 4,000 over 70 s;
+each branch alone is instant). Such a rule is *pre-filtered* (:data:`PREFILTERS`): linear
+queries group the nodes by the value, and the rule's own query then runs on the pairs of nodes
+that share one (a superset of its answers, given as ``VALUES (?this ?other)``; no pair: it does
+not run). A pre-filter is written for one text of the rule: when the shape's query changes, the
+rule runs as written again, and a test says so.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from consortia_kg.sparqltext import SparqlTextError, where_group_start
 
 __all__ = [
     "PREFILTERS",
+    "Prefilter",
     "SharedLabel",
+    "SharedValue",
     "SparqlFinding",
     "run_sparql_constraints",
     "select_fingerprint",
@@ -42,41 +46,117 @@ _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SHAPES = "https://w3id.org/consortia-kg/shapes#"
 
 
+_TYPED = f"<{_RDF_TYPE}>/<{_SUBCLASS}>*"
+
+
 @dataclass(frozen=True)
 class SharedLabel:
     """Pre-filter of a rule that pairs nodes of ``cls`` whose ``rdfs:label``, lower-cased, is equal.
 
     Candidates: every node typed ``cls`` (or a subclass) with a label that, lower-cased, another
-    such node has too. Each of ``variables`` (the focus ``this`` and the node it is paired with)
-    is limited to them. ``fingerprint`` is :func:`select_fingerprint` of the rule's query the
-    pre-filter was written for.
+    such node has too; the rule's answers pair two of them that share that label. ``variables``
+    are the focus ``this`` and the node it is paired with. ``fingerprint`` is
+    :func:`select_fingerprint` of the rule's query the pre-filter was written for.
     """
 
     cls: str
-    variables: tuple[str, ...]
+    variables: tuple[str, str]
     fingerprint: str
 
     def candidates(self, store: ox.Store, union: bool) -> list[str]:
         """Return the IRIs the rule's answers can only come from, sorted."""
+        return _members(self._groups(store, union))
+
+    def pairs(self, store: ox.Store, union: bool) -> list[tuple[str, str]]:
+        """Return the (this, other) pairs the rule's answers can only come from, sorted."""
+        return _pairs(self._groups(store, union))
+
+    def _groups(self, store: ox.Store, union: bool) -> dict[str, set[str]]:
         query = (
             f"SELECT ?node (LCASE(STR(?label)) AS ?key) WHERE {{ "
-            f"?node <{_RDF_TYPE}>/<{_SUBCLASS}>* <{self.cls}> ; <{_LABEL}> ?label . }}"
+            f"?node {_TYPED} <{self.cls}> ; <{_LABEL}> ?label . }}"
         )
-        holders: dict[str, set[str]] = {}
-        solutions = store.query(query, use_default_graph_as_union=union)
-        assert isinstance(solutions, ox.QuerySolutions)
-        for node, key in solutions:
-            if isinstance(node, ox.NamedNode) and key is not None:
-                holders.setdefault(key.value, set()).add(node.value)
-        return sorted({n for nodes in holders.values() if len(nodes) > 1 for n in nodes})
+        return _group(store, query, union)
+
+
+@dataclass(frozen=True)
+class SharedValue:
+    """Pre-filter of a rule that pairs nodes of ``cls`` holding one value of one of ``predicates``.
+
+    The rule's answers pair two nodes typed ``cls`` (or a subclass) that both have the same
+    value (the same RDF term) of the same predicate, one of ``predicates``. ``variables`` and
+    ``fingerprint`` as :class:`SharedLabel`'s.
+    """
+
+    cls: str
+    predicates: tuple[str, ...]
+    variables: tuple[str, str]
+    fingerprint: str
+
+    def candidates(self, store: ox.Store, union: bool) -> list[str]:
+        """Return the IRIs the rule's answers can only come from, sorted."""
+        return _members(self._groups(store, union))
+
+    def pairs(self, store: ox.Store, union: bool) -> list[tuple[str, str]]:
+        """Return the (this, other) pairs the rule's answers can only come from, sorted."""
+        return _pairs(self._groups(store, union))
+
+    def _groups(self, store: ox.Store, union: bool) -> dict[str, set[str]]:
+        groups: dict[str, set[str]] = {}
+        # one query per predicate: a UNION of the two is what the rule is slow on
+        for index, predicate in enumerate(self.predicates):
+            query = (
+                f"SELECT ?node ?key WHERE {{ ?node {_TYPED} <{self.cls}> ; <{predicate}> ?key . }}"
+            )
+            for key, nodes in _group(store, query, union).items():
+                groups[f"{index} {key}"] = nodes
+        return groups
+
+
+#: What a pre-filter is: it names the rule's two variables and the pairs they can take.
+Prefilter = SharedLabel | SharedValue
+
+
+def _group(store: ox.Store, query: str, union: bool) -> dict[str, set[str]]:
+    """Run ``SELECT ?node ?key``: each key (as N-Triples) → the IRIs of the nodes that have it."""
+    holders: dict[str, set[str]] = {}
+    solutions = store.query(query, use_default_graph_as_union=union)
+    assert isinstance(solutions, ox.QuerySolutions)
+    for node, key in solutions:
+        if isinstance(node, ox.NamedNode) and key is not None:
+            holders.setdefault(str(key), set()).add(node.value)
+    return holders
+
+
+def _members(groups: dict[str, set[str]]) -> list[str]:
+    return sorted({n for nodes in groups.values() if len(nodes) > 1 for n in nodes})
+
+
+def _pairs(groups: dict[str, set[str]]) -> list[tuple[str, str]]:
+    """Every ordered pair of two nodes of one group, once (a set: VALUES keeps multiplicities)."""
+    found = {
+        (one, two)
+        for nodes in groups.values()
+        if len(nodes) > 1
+        for one in nodes
+        for two in nodes
+        if one != two
+    }
+    return sorted(found)
 
 
 #: Constraint IRI → its pre-filter (see the module's doc).
-PREFILTERS: dict[str, SharedLabel] = {
+PREFILTERS: dict[str, Prefilter] = {
     _SHAPES + "Organisation-duplicateName": SharedLabel(
         "http://www.w3.org/ns/org#FormalOrganization",
         ("this", "other"),
-        "3917e45130fc09aee051fe54a3e1ec386b1c4f622ab1b5a5e62e0f6bbcf60d39",
+        "64226472c9b409af6a4713c19af162f138363a96da05ea37079e3b2980e109a0",
+    ),
+    _SHAPES + "Organisation-duplicateId": SharedValue(
+        "http://www.w3.org/ns/org#FormalOrganization",
+        ("http://www.w3.org/2004/02/skos/core#exactMatch", "http://purl.org/dc/terms/identifier"),
+        ("this", "other"),
+        "34d02d104a831e75cb9cfb0e084bc1e7af2773021f23836236a3d4c5c25b92ca",
     ),
     _SHAPES + "Consortium-duplicateName": SharedLabel(
         "https://w3id.org/consortia-kg/ontology#Consortium",
@@ -112,7 +192,7 @@ class _Constraint:
     path: str
     message: str
     severity: str
-    prefilter: SharedLabel | None = None
+    prefilter: Prefilter | None = None
     #: the pattern that binds ``?this`` to the shape's focus nodes
     target: str = ""
 
@@ -182,12 +262,12 @@ def run_sparql_constraints(
                 continue
             query = _inject(query, "VALUES ?this { " + " ".join(targeted) + " }")
         if rule.prefilter is not None and focus is None:  # one record's focus is small already
-            candidates = rule.prefilter.candidates(store, union)
-            if not candidates:
+            pairs = rule.prefilter.pairs(store, union)
+            if not pairs:
                 continue
-            listed = " ".join(f"<{iri}>" for iri in candidates)
-            for name in rule.prefilter.variables:
-                query = _inject(query, f"VALUES ?{name} {{ {listed} }}")
+            first, second = rule.prefilter.variables
+            listed = " ".join(f"(<{one}> <{two}>)" for one, two in pairs)
+            query = _inject(query, f"VALUES (?{first} ?{second}) {{ {listed} }}")
         solutions = store.query(query, use_default_graph_as_union=union)
         assert isinstance(solutions, ox.QuerySolutions)  # every constraint is a SELECT
         variables = [v.value for v in solutions.variables]

@@ -191,6 +191,20 @@ class Context:
             return cached
         return self.ok(request, generation, render(), HTML_TYPE, etag)
 
+    def cached_page(
+        self, request: Request, generation: Generation, key: str, render: Callable[[], str]
+    ) -> Response:
+        """Like :meth:`html_page`, keeping the rendered page for the rest of this version."""
+        etag = generation.etag("page", key)
+        cached = self.not_modified(request, generation, etag)
+        if cached is not None:
+            return cached
+        body = generation.cached(etag)
+        if body is None:
+            body = render()
+            generation.remember(etag, body)
+        return self.ok(request, generation, body, HTML_TYPE, etag)
+
     def alternates(self, rel: str, only: tuple[str, ...] = tuple(DOC_EXTENSIONS)) -> list[Link]:
         """Return links to the documents of the thing at ``rel`` in each format of ``only``."""
         return [
@@ -230,7 +244,7 @@ class Context:
         linker = self.site.linker(generation)
         stem = rel.rsplit(".", 1)[0] if rel.rsplit(".", 1)[-1] in EXT_TO_FORMAT else rel
         suggestions = [linker.iri_value(e.iri, e.label) for e in generation.index.suggest(stem)]
-        kinds = sorted({e.kind for e in generation.index.entities.values() if not e.void})
+        kinds = generation.index.kinds()
         return HTTPProblem(
             404,
             f"{generation.base}{rel} is not an IRI this graph mints",

@@ -35,14 +35,47 @@ async def dump_list(ctx: Context, request: Request, generation: Generation) -> R
         {"name": d.name, "size": d.size, "sha256": d.sha256, "media_type": dump_type(d.name)}
         for d in generation.dumps
     ]
-    return ctx.html_page(
-        request,
-        generation,
-        "dumps",
-        lambda: ctx.site.render(
-            "dumps.html", generation, title="Dumps", dumps=dumps, version=generation.version
-        ),
-    )
+    licensing = generation.licensing
+
+    def render() -> str:
+        linker = ctx.site.linker(generation)
+        snapshots = [
+            {
+                "source": linker.iri_value(s.sources[0].iri if s.sources else s.graph, s.title),
+                "licence": linker.iri_value(s.licence, s.licence_name) if s.licence else None,
+                "attribution": s.attribution,
+                "quads": f"{s.quads:,}",
+            }
+            for s in licensing.of(licensing.subsets)
+            if s.registry
+        ]
+        records = [s for s in licensing.of(licensing.subsets) if not s.registry]
+        sources = sorted(
+            {src for s in records for src in s.sources}, key=lambda src: src.title.casefold()
+        )
+        return ctx.site.render(
+            "dumps.html",
+            generation,
+            title="Dumps",
+            dumps=dumps,
+            version=generation.version,
+            snapshots=snapshots,
+            records=len(records),
+            record_quads=f"{sum(s.quads for s in records):,}",
+            record_licences=sorted({s.licence_name or "not stated" for s in records}),
+            sources=[
+                {
+                    "source": linker.iri_value(src.iri, src.title),
+                    "licence": linker.iri_value(src.licence, src.licence_name)
+                    if src.licence
+                    else None,
+                }
+                for src in sources
+            ],
+            licences=[linker.iri_value(iri, name) for name, iri in licensing.licences()],
+        )
+
+    return ctx.cached_page(request, generation, "dumps", render)
 
 
 async def dump_file(ctx: Context, request: Request, generation: Generation, name: str) -> Response:

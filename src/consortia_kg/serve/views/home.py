@@ -11,58 +11,109 @@ from starlette.responses import JSONResponse, Response
 from consortia_kg.formats import ANSWER_GRAPH_FORMATS, ANSWER_ROW_FORMATS, DOCUMENT_FORMATS
 
 from ..generation import Generation
+from ..index import COUNT_NAMES
 from ..negotiation import ENTITY_OFFERS, HTML, negotiate
 from .base import HTML_TYPE, Context, HTTPProblem
+from .entity import page_number
 
-__all__ = ["health", "home", "search", "see_dataset", "static", "with_slash"]
+__all__ = [
+    "LISTED",
+    "health",
+    "home",
+    "listing",
+    "search",
+    "see_dataset",
+    "static",
+    "with_slash",
+]
 
 _STATIC = Path(__file__).resolve().parent.parent / "static"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8"}
-#: how many things of each kind the home page lists before "and N more"
-_HOME_LIST = 300
+#: how many things of each kind the home page lists (the list pages have the rest)
+_HOME_LIST = 20
+#: how many things a list page (``consortium/?page=N``) shows
+LIST_PAGE = 100
+#: the kinds with a list page, and their titles
+LISTED = {"consortium": "Consortia", "organisation": "Organisations", "source": "Sources"}
+
+
+def _counted(generation: Generation) -> list[tuple[str, str]]:
+    """Return the home page's counts as ("consortia", "12,401"), singular for one."""
+    return [
+        (name if n != 1 else COUNT_NAMES.get(name, name), f"{n:,}")
+        for name, n in generation.index.counts()
+    ]
 
 
 async def home(ctx: Context, request: Request, generation: Generation) -> Response:
-    """The home page: counts, search, the consortia and organisations (RDF asks: the dataset)."""
+    """The home page: counts, search, the first consortia and organisations (RDF: the dataset)."""
     chosen = negotiate(request.headers.get("accept"), ENTITY_OFFERS)
     if chosen is not None and chosen[1] != "html":
         return Response(
             status_code=303,
             headers={"Location": f"{ctx.prefix}dataset", "Vary": "Accept"},
         )
-    linker = ctx.site.linker(generation)
-    groups = []
-    for kind, title in (("consortium", "Consortia"), ("organisation", "Organisations")):
-        things = sorted(
-            (e for e in generation.index.entities.values() if e.kind == kind and e.is_record),
-            key=lambda e: e.label.casefold(),
-        )
-        groups.append(
-            {
-                "title": title,
-                "anchor": kind,
-                "things": [linker.iri_value(e.iri, e.label) for e in things[:_HOME_LIST]],
-                "more": max(0, len(things) - _HOME_LIST),
-            }
-        )
-    return ctx.html_page(
-        request,
-        generation,
-        "home",
-        lambda: ctx.site.render(
+
+    def render() -> str:
+        linker = ctx.site.linker(generation)
+        groups = []
+        for kind in ("consortium", "organisation"):
+            things = generation.index.records(kind)
+            groups.append(
+                {
+                    "title": LISTED[kind],
+                    "anchor": kind,
+                    "things": [linker.iri_value(e.iri, e.label) for e in things[:_HOME_LIST]],
+                    "total": f"{len(things):,}",
+                    "more": len(things) > _HOME_LIST,
+                    "href": f"{ctx.prefix}{kind}/",
+                }
+            )
+        return ctx.site.render(
             "home.html",
             generation,
             title="Home",
-            counts=generation.index.counts(),
-            quads=generation.meta.quads,
-            graphs=generation.meta.graphs,
+            counts=_counted(generation),
+            quads=f"{generation.meta.quads:,}",
+            graphs=f"{generation.meta.graphs:,}",
             groups=groups,
             base=generation.base,
             row_labels=[f.label for f in ANSWER_ROW_FORMATS],
             graph_labels=[f.label for f in ANSWER_GRAPH_FORMATS],
             document_types=[f.media_type for f in DOCUMENT_FORMATS if f.rdf is not None],
-        ),
-    )
+        )
+
+    return ctx.cached_page(request, generation, "home", render)
+
+
+async def listing(ctx: Context, request: Request, generation: Generation, kind: str) -> Response:
+    """A list of the things of one kind by name, a page at a time (``consortium/?page=2``)."""
+    page = page_number(request)
+    things = generation.index.records(kind)
+    pages = max(1, -(-len(things) // LIST_PAGE))
+    if page > pages:
+        raise HTTPProblem(404, f"{LISTED[kind]} has {pages} pages", hint=f"use page=1 to {pages}")
+
+    def render() -> str:
+        linker = ctx.site.linker(generation)
+        shown = things[(page - 1) * LIST_PAGE : page * LIST_PAGE]
+        return ctx.site.render(
+            "list.html",
+            generation,
+            title=f"{LISTED[kind]}, page {page}",
+            heading=LISTED[kind],
+            things=[
+                (linker.iri_value(e.iri, e.label), "no name given" if e.known_by else "")
+                for e in shown
+            ],
+            total=f"{len(things):,}",
+            first=(page - 1) * LIST_PAGE + 1,
+            last=(page - 1) * LIST_PAGE + len(shown),
+            page=page,
+            pages=pages,
+        )
+
+    return ctx.cached_page(request, generation, f"list\0{kind}\0{page}", render)
 
 
 async def search(ctx: Context, request: Request, generation: Generation) -> Response:
