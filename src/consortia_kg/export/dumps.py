@@ -14,11 +14,9 @@ import gzip
 import hashlib
 import multiprocessing as mp
 import os
-import queue
 import re
 import shutil
 import tempfile
-import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -83,8 +81,7 @@ class DumpSet:
 class _Sink:
     """A file being written: hashed and counted as it goes, optionally gzipped beside it.
 
-    The gzip copy has mtime 0 and no file name, so it is byte-identical across builds; it is
-    compressed in a thread of its own (``_GzipCopy``).
+    The gzip copy has mtime 0 and no file name, so it is byte-identical across builds.
     """
 
     def __init__(self, path: Path, with_gzip: bool = False) -> None:
@@ -92,7 +89,12 @@ class _Sink:
         self.handle: BinaryIO = path.open("wb")
         self.hash = hashlib.sha256()
         self.size = 0
-        self.gz = _GzipCopy(path.with_name(path.name + ".gz")) if with_gzip else None
+        self.gz_sink = _Sink(path.with_name(path.name + ".gz")) if with_gzip else None
+        self.gz = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=self.gz_sink, mtime=0, compresslevel=6)
+            if self.gz_sink
+            else None
+        )
 
     def write(self, data: bytes) -> int:
         self.hash.update(data)
@@ -106,72 +108,28 @@ class _Sink:
         self.handle.flush()
 
     def close(self, into: dict[str, DumpFile]) -> None:
-        """Finish the file and its gzip copy, sync them to disk, and record them in ``into``."""
-        if self.gz is not None:
-            self.gz.close(into)
+        """Finish the file (and its gzip copy), sync it to disk, and record it in ``into``."""
+        if self.gz is not None and self.gz_sink is not None:
+            self.gz.close()
+            self.gz_sink.close(into)
         self.handle.flush()
         os.fsync(self.handle.fileno())
         self.handle.close()
         into[self.path.name] = DumpFile(self.size, self.hash.hexdigest())
 
 
-class _GzipCopy:
-    """The gzip copy of a file, compressed in a thread: fed by its writer, or read back whole.
-
-    zlib and hashlib let go of the GIL over a large buffer, so the copies (about 10 s of
-    CPU on the default graph, 680 MB of N-Quads and N-Triples) use the second core while
-    Python writes the dumps on the first. The bytes are the same as compressing in line: one
-    compressor, fed the same bytes in the same order.
-    """
-
-    @classmethod
-    def of_file(cls, path: Path) -> _GzipCopy:
-        """Compress a complete file beside it (``path.gz``); ``close`` waits for it."""
-        return cls(path.with_name(path.name + ".gz"), source=path)
-
-    def __init__(self, path: Path, source: Path | None = None) -> None:
-        self.sink = _Sink(path)
-        self.source = source
-        # bounded: at most this many buffers (of ~1 MB, see _Batched) wait to be compressed
-        self.queue: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
-        self.room = threading.Semaphore(16)
-        self.failed: list[BaseException] = []
-        self.thread = threading.Thread(target=self._compress, name=f"gzip {path.name}")
-        self.thread.daemon = True  # a build that fails midway never closes its copies
-        self.thread.start()
-
-    def _compress(self) -> None:
-        gz = gzip.GzipFile(filename="", mode="wb", fileobj=self.sink, mtime=0, compresslevel=6)
-        if self.source is not None:
-            try:
-                with self.source.open("rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        gz.write(chunk)
-            except BaseException as exc:  # re-raised by close()
-                self.failed.append(exc)
-        while (data := self.queue.get()) is not None:
-            self.room.release()
-            if not self.failed:
-                try:
-                    gz.write(data)
-                except BaseException as exc:  # re-raised by close()
-                    self.failed.append(exc)
-        if not self.failed:
-            try:
-                gz.close()
-            except BaseException as exc:
-                self.failed.append(exc)
-
-    def write(self, data: bytes) -> None:
-        self.room.acquire()
-        self.queue.put(data)
-
-    def close(self, into: dict[str, DumpFile]) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        if self.failed:
-            raise self.failed[0]
-        self.sink.close(into)
+def _gzip_file(path: Path) -> dict[str, DumpFile]:
+    """Write the gzip copy of a finished file beside it (the bytes ``_Sink`` would write)."""
+    files: dict[str, DumpFile] = {}
+    sink = _Sink(path.with_name(path.name + ".gz"))
+    with (
+        path.open("rb") as handle,
+        gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz,
+    ):
+        while chunk := handle.read(1 << 20):
+            gz.write(chunk)
+    sink.close(files)
+    return files
 
 
 class _Batched:
@@ -274,11 +232,7 @@ def write_dump_stream(
         _write_lines(quad_lines, staging, written, provenance)
         if nquads_written is not None:
             nquads_written(staging / f"{DUMP_STEM}.nq", written.quads)
-        # their gzip copies are compressed while Turtle and JSON-LD are written
-        copies = [_GzipCopy.of_file(staging / f"{DUMP_STEM}.{ext}") for ext in ("nq", "nt")]
         counts = _write_documents(staging, base, written)
-        for copy in copies:
-            copy.close(written.files)
         counts.provenance = provenance
         void = serialize_turtle(describe_dataset(base, version, counts, written.files), base)
         _write_small(staging / "void.ttl", void, written.files)
@@ -304,8 +258,8 @@ def _write_lines(
 ) -> None:
     """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped.
 
-    Their gzip copies are made afterwards from the files (``_GzipCopy.of_file``): compressing
-    here would hold back the store, which loads the N-Quads as soon as they are complete.
+    Their gzip copies are made afterwards from the files (``_gzip_file``), beside Turtle and
+    JSON-LD: compressing here would hold back the store, which loads the finished N-Quads.
     """
     nq_sink = _Sink(staging / f"{DUMP_STEM}.nq")
     nt_sink = _Sink(staging / f"{DUMP_STEM}.nt")
@@ -365,25 +319,37 @@ _JSONLD_APART_BYTES = 64 * 1024 * 1024
 
 
 def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
-    """Turtle and JSON-LD from the N-Triples just written; count what VoID states.
+    """Turtle, JSON-LD and the N-Quads/N-Triples gzip copies; count what VoID states.
 
-    Both are pure Python, one subject at a time; for large data each goes to a forked process
-    of its own, so that neither waits for the GIL of this process, where the store loads
-    beside them and the N-Quads and N-Triples are gzipped.
+    For large data two forked processes share the work, one thread each (Turtle then the
+    N-Triples copy; JSON-LD then the N-Quads copy), beside the store loading in this process:
+    more threads than that were measured to starve the writers behind the store's loader.
     """
     nt = staging / f"{DUMP_STEM}.nt"
     if nt.stat().st_size < _JSONLD_APART_BYTES or "fork" not in mp.get_all_start_methods():
-        written.files.update(_write_jsonld(staging, base))
-        counts, files = _write_turtle(staging, base)
+        counts, files = _write_turtle_then_copy(staging, base)
         written.files.update(files)
+        written.files.update(_write_jsonld_then_copy(staging, base))
         return counts
     with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
-        jsonld = pool.submit(_write_jsonld, staging, base)
-        turtle = pool.submit(_write_turtle, staging, base)
-        written.files.update(jsonld.result())
+        jsonld = pool.submit(_write_jsonld_then_copy, staging, base)
+        turtle = pool.submit(_write_turtle_then_copy, staging, base)
         counts, files = turtle.result()
         written.files.update(files)
+        written.files.update(jsonld.result())
     return counts
+
+
+def _write_turtle_then_copy(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile]]:
+    counts, files = _write_turtle(staging, base)
+    files.update(_gzip_file(staging / f"{DUMP_STEM}.nt"))
+    return counts, files
+
+
+def _write_jsonld_then_copy(staging: Path, base: str) -> dict[str, DumpFile]:
+    files = _write_jsonld(staging, base)
+    files.update(_gzip_file(staging / f"{DUMP_STEM}.nq"))
+    return files
 
 
 def _write_jsonld(staging: Path, base: str) -> dict[str, DumpFile]:
