@@ -14,9 +14,11 @@ import argparse
 import contextlib
 import hashlib
 import json
+import os
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -402,6 +404,176 @@ def revalidate_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
         "restored_same": sorted(map(repr, back))
         == sorted(repr(p) for p in before if Path(p.file).stem == slug),
     }
+
+
+# --- the real default graph (bench/real.py): WORK holds dist/, DATA is opts["data"] ----------
+
+
+@job("real-build")
+def real_build_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """`consortia-kg build`: records and registry snapshots → every dump and the store."""
+    from consortia_kg.pipeline import build_dumps
+
+    dist = work / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    stages = Stages()
+    seconds, run = timed(lambda: build_dumps(Path(opts["data"]), dist, progress=stages))
+    if not run.files:
+        first = "; ".join(f"{p.file}:{p.line} {p.message}" for p in run.problems[:3])
+        raise RuntimeError(f"build wrote nothing ({len(run.problems)} problems: {first})")
+    return {
+        "seconds": seconds,
+        "quads": run.quads,
+        "records": run.record_count,
+        "dumps_mib": round(sum(p.stat().st_size for p in run.files.values()) / (1 << 20), 1),
+        "stages": stages.seconds,
+    }
+
+
+@job("real-build-baseline")
+def real_build_baseline_job(work: Path, _n: int, _opts: dict[str, Any]) -> Result:
+    """pyoxigraph alone: a store on disk bulk-loaded from the build's N-Quads, optimised."""
+    import pyoxigraph as ox
+
+    target = work / "scratch" / "raw-store"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    nq = str(work / "dist" / "consortia.nq")
+
+    def fill() -> tuple[float, float, int]:
+        store = ox.Store(str(target))
+        load, _ = timed(lambda: store.bulk_load(path=nq, format=ox.RdfFormat.N_QUADS))
+        rest, _ = timed(lambda: (store.flush(), store.optimize()))
+        return load, rest, len(store)
+
+    load, rest, quads = fill()  # the store is closed when fill returns
+    shutil.rmtree(target, ignore_errors=True)
+    return {"seconds": load + rest, "load_seconds": load, "quads": quads}
+
+
+@job("real-validate")
+def real_validate_job(_work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """`consortia-kg validate`: read, build, map the snapshots, SHACL, likely duplicates."""
+    from consortia_kg.errors import Severity
+    from consortia_kg.pipeline import validate_data
+
+    stages = Stages()
+    seconds, run = timed(lambda: validate_data(Path(opts["data"]), progress=stages))
+    errors = sum(p.severity == Severity.VIOLATION for p in run.problems)
+    return {"seconds": seconds, "stages": stages.seconds, "findings": len(run.problems),
+            "errors": errors}  # fmt: skip
+
+
+@job("real-validate-baseline")
+def real_validate_baseline_job(_work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """What validating needs before SHACL: the records read and built, the snapshots mapped."""
+    from consortia_kg.pipeline import load_and_build
+
+    seconds, run = timed(lambda: load_and_build(Path(opts["data"])))
+    return {"seconds": seconds, "problems": len(run.problems)}
+
+
+def _read_csv(path: Path) -> int:
+    import csv
+    import gzip
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8", newline="") as handle:
+        return sum(1 for _ in csv.reader(handle))
+
+
+def _read_polars(path: Path) -> int:
+    import polars as pl  # type: ignore[import-not-found]
+
+    return pl.read_csv(path, infer_schema=False).height + 1
+
+
+@job("real-mapping")
+def real_mapping_job(_work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """Each registry snapshot mapped, beside reading its CSV files (csv module; polars)."""
+    import importlib.util
+
+    from consortia_kg.registries import map_snapshots, registry_sources
+    from consortia_kg.vocab import resolve_base_iri
+
+    data, base = Path(opts["data"]), resolve_base_iri(None)
+    polars = importlib.util.find_spec("polars") is not None
+    out: dict[str, Result] = {}
+    for snapshot in registry_sources(data):
+        files = [f.path for _, f in sorted(snapshot.files.items())]
+        csv_seconds, rows = timed(lambda f=files: sum(_read_csv(p) for p in f))
+        polars_seconds = None
+        if polars:
+            polars_seconds, _ = timed(lambda f=files: sum(_read_polars(p) for p in f))
+        out[snapshot.id] = {"csv_seconds": csv_seconds, "csv_rows": rows,
+                            "polars_seconds": polars_seconds}  # fmt: skip
+    # map_snapshots maps every snapshot and times each one itself
+    seconds, mapped = timed(lambda: map_snapshots(data, base))
+    for result in mapped:
+        if result.id in out:
+            out[result.id] |= {"seconds": result.seconds, "quads": result.quads,
+                               "summary": result.summary}  # fmt: skip
+    return {"seconds": seconds, "snapshots": out}
+
+
+@job("real-serve")
+def real_serve_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """`consortia-kg serve` on the built store: seconds from start to its first answer."""
+    from servers import _stop, _wait_ready
+
+    from consortia_kg.query.named import bind_query, find_query
+    from consortia_kg.serve.config import ServeConfig
+    from consortia_kg.serve.server import free_port
+    from consortia_kg.vocab import resolve_base_iri
+
+    base = resolve_base_iri(None)
+    query = find_query(opts["query"])
+    body = bind_query(query.text, query.bindings(_example(query), base)).encode()
+    port = free_port()
+    dist = work / "dist"
+    (work / "scratch").mkdir(parents=True, exist_ok=True)
+    command = [
+        sys.executable, "-m", "consortia_kg", "serve", "--data", opts["data"],
+        "--store", str(dist / "store"), "--port", str(port), "--reload-interval", "0", "-q",
+    ]  # fmt: skip
+    path = ServeConfig(base=base).prefix + "sparql"
+    with open(work / "scratch" / "serve.log", "wb") as log:
+        began = time.perf_counter()
+        # this checkout's package, whatever the environment has installed
+        env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
+    try:
+        answer = _wait_ready(process, port, path, body, opts["startup"])
+        seconds = time.perf_counter() - began
+    finally:
+        _stop(process)
+    return {"seconds": seconds, "rows": len(json.loads(answer)["results"]["bindings"]),
+            "query": opts["query"]}  # fmt: skip
+
+
+@job("real-serve-baseline")
+def real_serve_baseline_job(work: Path, _n: int, opts: dict[str, Any]) -> Result:
+    """The same store opened in this process and the same query answered: no server."""
+    from bench_queries import _count
+
+    from consortia_kg.query.named import bind_query, find_query
+    from consortia_kg.query.store import EmbeddedStore
+    from consortia_kg.vocab import resolve_base_iri
+
+    query = find_query(opts["query"])
+    text = bind_query(query.text, query.bindings(_example(query), resolve_base_iri(None)))
+
+    open_seconds, store = timed(lambda: EmbeddedStore.open(work / "dist" / "store"))
+    query_seconds, rows = timed(
+        lambda: _count(store.store.query(text, use_default_graph_as_union=True))
+    )
+    return {"seconds": open_seconds + query_seconds, "open_seconds": open_seconds, "rows": rows}
+
+
+def _example(query: Any) -> dict[str, str]:
+    from bench_queries import example_params
+
+    return example_params(query) if query.examples else {}
 
 
 def main() -> int:

@@ -102,6 +102,26 @@ class TurtleWriter:
             return str(node.value)
         return text[: text.rindex("^^") + 2] + self.name(datatype)
 
+    def term_text(self, text: str) -> str | None:
+        """Return an object given as N-Triples text (``str()`` of a term) as ``term`` writes it.
+
+        None when only a parse can tell (an escape inside a literal, a blank node): the dumps
+        read a line's terms as text and parse the rare subject that has one of those.
+        """
+        if text[0] == "<":
+            return self.name(text[1:-1])
+        if text[0] != '"' or "\\" in text:
+            return None
+        end = text.rindex('"')
+        if end == len(text) - 1 or text[end + 1] == "@":
+            return text
+        datatype = text[end + 4 : -1]  # "lexical"^^<datatype>
+        if datatype == _XSD_STRING:
+            return None
+        if datatype == _XSD_INTEGER and _INTEGER.match(text[1:end]):
+            return text[1:end]
+        return text[: end + 3] + self.name(datatype)
+
     def block(self, subject: str, predicates: dict[str, list[str]]) -> str:
         """Return one subject's block; ``predicates`` maps each predicate to its objects' terms."""
         order = sorted(predicates, key=lambda p: (p != RDF_TYPE, self.name(p)))
@@ -187,6 +207,37 @@ class JsonLdWriter:
         else:
             value = {"@value": obj.value, "@type": self.compact(obj.datatype.value)}
         node.setdefault(self.compact(predicate), []).append(value)
+
+    def add_text(self, node: dict[str, list[Any]], predicate: str, text: str) -> bool:
+        """Add one value given as N-Triples text (``str()`` of a term), as ``add`` would.
+
+        Return False, adding nothing, when only a parse can tell (an escape inside a literal,
+        a blank node, a literal typed ``rdf:type``'s way): the caller then parses the term.
+        """
+        first = text[0]
+        if first == "<":
+            if predicate == RDF_TYPE:
+                node.setdefault("@type", []).append(self.compact(text[1:-1]))
+            else:
+                node.setdefault(self.compact(predicate), []).append(
+                    {"@id": self.compact(text[1:-1])}
+                )
+            return True
+        if first != '"' or "\\" in text or predicate == RDF_TYPE:
+            return False
+        end = text.rindex('"')
+        value: Any
+        if end == len(text) - 1:
+            value = text[1:end]
+        elif text[end + 1] == "@":
+            value = {"@value": text[1:end], "@language": text[end + 2 :]}
+        else:
+            datatype = text[end + 4 : -1]
+            if datatype == _XSD_STRING:
+                return False
+            value = {"@value": text[1:end], "@type": self.compact(datatype)}
+        node.setdefault(self.compact(predicate), []).append(value)
+        return True
 
     def line(self, subject: str, props: dict[str, list[Any]]) -> str:
         """Return one node as a line of JSON."""

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import itertools
 import multiprocessing as mp
 import os
 import re
@@ -122,6 +121,20 @@ class _Sink:
         os.fsync(self.handle.fileno())
         self.handle.close()
         into[self.path.name] = DumpFile(self.size, self.hash.hexdigest())
+
+
+def _gzip_file(path: Path) -> dict[str, DumpFile]:
+    """Write the gzip copy of a finished file beside it (the bytes ``_Sink`` would write)."""
+    files: dict[str, DumpFile] = {}
+    sink = _Sink(path.with_name(path.name + ".gz"))
+    with (
+        path.open("rb") as handle,
+        gzip.GzipFile(filename="", mode="wb", fileobj=sink, mtime=0, compresslevel=6) as gz,
+    ):
+        while chunk := handle.read(1 << 20):
+            gz.write(chunk)
+    sink.close(files)
+    return files
 
 
 class _Batched:
@@ -248,9 +261,13 @@ def _write_small(path: Path, content: bytes, into: dict[str, DumpFile]) -> None:
 def _write_lines(
     quad_lines: Iterable[bytes], staging: Path, written: DumpSet, provenance: _Provenance
 ) -> None:
-    """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped."""
-    nq_sink = _Sink(staging / f"{DUMP_STEM}.nq", with_gzip=True)
-    nt_sink = _Sink(staging / f"{DUMP_STEM}.nt", with_gzip=True)
+    """N-Quads as they come, and N-Triples with the graph dropped and duplicates skipped.
+
+    Their gzip copies are made afterwards from the files (``_gzip_file``), beside Turtle and
+    JSON-LD: compressing here would hold back the store, which loads the finished N-Quads.
+    """
+    nq_sink = _Sink(staging / f"{DUMP_STEM}.nq")
+    nt_sink = _Sink(staging / f"{DUMP_STEM}.nt")
     nq, nt = _Batched(nq_sink.write), _Batched(nt_sink.write)
     previous = b""
     for line in quad_lines:
@@ -268,32 +285,76 @@ def _write_lines(
     nt_sink.close(written.files)
 
 
-def _by_subject(path: Path) -> Iterator[tuple[str, list[Triple]]]:
-    """Read sorted N-Triples back as (subject IRI, its triples), one subject at a time."""
-    triples = ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-    for subject, group in itertools.groupby(triples, key=lambda t: t.subject):
-        yield subject.value, list(group)
+def _by_subject(path: Path) -> Iterator[tuple[str, list[str]]]:
+    """Read sorted N-Triples back as (subject term, its lines), one subject at a time.
+
+    The lines stay text: the writers read each term from the form ``str()`` of a pyoxigraph
+    term gives (the form the file is written in), which is several times faster than making
+    a term object of each (``_parsed`` does, for the rare subject text cannot tell).
+    """
+    # newline="\n": a line ends only at "\n" (N-Triples escapes every other line break)
+    with path.open(encoding="utf-8", newline="\n", buffering=1 << 20) as handle:
+        subject = ""
+        lines: list[str] = []
+        for line in handle:
+            this = line[: line.index(" ")]
+            if this != subject:
+                if lines:
+                    yield subject, lines
+                subject, lines = this, []
+            lines.append(line)
+        if lines:
+            yield subject, lines
 
 
-#: From this size of N-Triples on, JSON-LD is written by a second process beside Turtle.
+def _parsed(lines: list[str]) -> tuple[str, list[Triple]]:
+    """Return a subject's lines as terms: (the subject's IRI or blank node id, its triples)."""
+    triples = list(ox.parse("".join(lines), format=ox.RdfFormat.N_TRIPLES))
+    return triples[0].subject.value, triples
+
+
+def _split(line: str) -> tuple[str, str]:
+    """Return the predicate IRI and the object text of an N-Triples line (``<s> <p> o .``)."""
+    _, predicate, obj = line[:-3].split(" ", 2)
+    return predicate[1:-1], obj
+
+
+#: From this size of N-Triples on, Turtle and JSON-LD are written by processes of their own.
 _JSONLD_APART_BYTES = 64 * 1024 * 1024
 
 
 def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
-    """Turtle and JSON-LD from the N-Triples just written; count what VoID states.
+    """Turtle, JSON-LD and the N-Quads/N-Triples gzip copies; count what VoID states.
 
-    Both are pure Python, one subject at a time; for large data JSON-LD goes to a forked
-    process so that the two use two cores.
+    For large data two forked processes share the work, one thread each (Turtle then the
+    N-Triples copy; JSON-LD then the N-Quads copy), beside the store loading in this process:
+    more threads than that were measured to starve the writers behind the store's loader.
     """
     nt = staging / f"{DUMP_STEM}.nt"
     if nt.stat().st_size < _JSONLD_APART_BYTES or "fork" not in mp.get_all_start_methods():
-        written.files.update(_write_jsonld(staging, base))
-        return _write_turtle(staging, base, written)
-    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
-        jsonld = pool.submit(_write_jsonld, staging, base)
-        counts = _write_turtle(staging, base, written)
+        counts, files = _write_turtle_then_copy(staging, base)
+        written.files.update(files)
+        written.files.update(_write_jsonld_then_copy(staging, base))
+        return counts
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
+        jsonld = pool.submit(_write_jsonld_then_copy, staging, base)
+        turtle = pool.submit(_write_turtle_then_copy, staging, base)
+        counts, files = turtle.result()
+        written.files.update(files)
         written.files.update(jsonld.result())
     return counts
+
+
+def _write_turtle_then_copy(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile]]:
+    counts, files = _write_turtle(staging, base)
+    files.update(_gzip_file(staging / f"{DUMP_STEM}.nt"))
+    return counts, files
+
+
+def _write_jsonld_then_copy(staging: Path, base: str) -> dict[str, DumpFile]:
+    files = _write_jsonld(staging, base)
+    files.update(_gzip_file(staging / f"{DUMP_STEM}.nq"))
+    return files
 
 
 def _write_jsonld(staging: Path, base: str) -> dict[str, DumpFile]:
@@ -303,10 +364,21 @@ def _write_jsonld(staging: Path, base: str) -> dict[str, DumpFile]:
     out = _Batched(sink.write)
     out.write(writer.opening().encode())
     separator = b""
-    for subject, triples in _by_subject(staging / f"{DUMP_STEM}.nt"):
+    for subject, lines in _by_subject(staging / f"{DUMP_STEM}.nt"):
         node: dict[str, list[Any]] = {}
-        for t in triples:
-            writer.add(node, t.predicate.value, t.object)
+        fast = subject[0] == "<"
+        if fast:
+            for line in lines:
+                if not writer.add_text(node, *_split(line)):
+                    fast = False
+                    break
+        if fast:
+            subject = subject[1:-1]
+        else:
+            node = {}
+            subject, triples = _parsed(lines)
+            for t in triples:
+                writer.add(node, t.predicate.value, t.object)
         out.write(separator + writer.line(subject, node).encode())
         separator = b",\n"
     out.write(writer.closing.encode())
@@ -315,36 +387,78 @@ def _write_jsonld(staging: Path, base: str) -> dict[str, DumpFile]:
     return files
 
 
-def _write_turtle(staging: Path, base: str, written: DumpSet) -> _Counts:
+def _turtle_block(
+    writer: _TurtleWriter, subject: str, lines: list[str], counts: _Counts
+) -> str | None:
+    """Return one subject's Turtle block from its N-Triples lines, counting for VoID.
+
+    None when a term needs a parse (``_TurtleWriter.term_text``); nothing is counted then.
+    """
+    if subject[0] != "<":
+        return None
+    predicates: dict[str, list[str]] = {}
+    classes: list[str] = []
+    for line in lines:
+        predicate, obj = _split(line)
+        term = writer.term_text(obj)
+        if term is None:
+            return None
+        if predicate == _RDF_TYPE:
+            if obj[0] != "<":
+                return None
+            classes.append(obj[1:-1])
+        predicates.setdefault(predicate, []).append(term)
+    counts.subjects += 1
+    counts.triples += len(lines)
+    for predicate, objects in predicates.items():
+        counts.properties[predicate] += len(objects)
+    for cls in classes:
+        counts.classes[cls] += 1
+    if classes:
+        counts.entities += 1
+    return writer.block(subject[1:-1], predicates)
+
+
+def _turtle_block_parsed(writer: _TurtleWriter, lines: list[str], counts: _Counts) -> str:
+    """Return one subject's Turtle block from its lines parsed into terms, counting for VoID."""
+    subject, triples = _parsed(lines)
+    counts.subjects += 1
+    counts.triples += len(triples)
+    predicates: dict[str, list[str]] = {}
+    for t in triples:
+        obj: Any = t.object
+        predicate = t.predicate.value
+        counts.properties[predicate] += 1
+        if predicate == _RDF_TYPE:
+            counts.classes[obj.value] += 1
+        predicates.setdefault(predicate, []).append(writer.term(obj))
+    if _RDF_TYPE in predicates:
+        counts.entities += 1
+    return writer.block(subject, predicates)
+
+
+def _write_turtle(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile]]:
     writer = _TurtleWriter(base)
     counts = _Counts()
     body_path = staging / ".turtle-body"
     with body_path.open("wb") as body_handle:
         body = _Batched(body_handle.write)
-        for subject, triples in _by_subject(staging / f"{DUMP_STEM}.nt"):
-            counts.subjects += 1
-            counts.triples += len(triples)
-            predicates: dict[str, list[str]] = {}
-            for t in triples:
-                obj: Any = t.object
-                predicate = t.predicate.value
-                counts.properties[predicate] += 1
-                if predicate == _RDF_TYPE:
-                    counts.classes[obj.value] += 1
-                predicates.setdefault(predicate, []).append(writer.term(obj))
-            if _RDF_TYPE in predicates:
-                counts.entities += 1
-            body.write(writer.block(subject, predicates).encode() + b"\n")
+        for subject, lines in _by_subject(staging / f"{DUMP_STEM}.nt"):
+            block = _turtle_block(writer, subject, lines, counts)
+            if block is None:
+                block = _turtle_block_parsed(writer, lines, counts)
+            body.write(block.encode() + b"\n")
         body.drain()
     # the header lists the prefixes the body used: known only now
     sink = _Sink(staging / f"{DUMP_STEM}.ttl", with_gzip=True)
     header = writer.header()
     sink.write((header + "\n" if header else "").encode())
     with body_path.open("rb") as body_handle:
-        shutil.copyfileobj(body_handle, sink)
-    sink.close(written.files)
+        shutil.copyfileobj(body_handle, sink, 1 << 20)
+    files: dict[str, DumpFile] = {}
+    sink.close(files)
     body_path.unlink()
-    return counts
+    return counts, files
 
 
 def describe_dataset(

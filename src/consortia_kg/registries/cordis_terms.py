@@ -9,6 +9,7 @@ and an organisation ``organisation/pic-<pic>`` (its Participant Identification C
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -83,6 +84,9 @@ def project_page(rcn: str) -> str:
     return f"https://cordis.europa.eu/project/rcn/{rcn}"
 
 
+# a few thousand distinct dates and two hundred countries over a table of 160,000 rows: each
+# value is read once (a ValueError is not kept, so every bad row is still reported)
+@functools.lru_cache(maxsize=1 << 16)
 def as_date(value: str) -> str | None:
     """Return an ISO date, None for a missing value; raise ValueError for anything else."""
     if value in MISSING:
@@ -111,6 +115,7 @@ def as_decimal(value: str) -> str | None:
     return text if "." in text else text + ".0"
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def country_code(value: str) -> str | None:
     """Return the ISO 3166 alpha-2 code for a CORDIS country code (``UK`` → ``GB``)."""
     if value in MISSING:
@@ -140,14 +145,23 @@ class Org:
         self.base, self.claims, self.out, self.source = base, claims, out, source
         self.roles: set[str] = set()
         self.activities: set[str] = set()
+        # an organisation takes part in four projects on average, a role in thousands
+        self._nodes: dict[str, tuple[str, str]] = {}
+        self._role_terms: dict[str, str] = {}
 
     def node(self, pic: str) -> tuple[str, str]:
         """Return (IRI term, slug) of the organisation with ``pic``."""
+        found = self._nodes.get(pic)
+        if found is not None:
+            return found
         claimed = self.claims.iris.get(f"pic:{pic}")
         if claimed is not None:
-            return iri(claimed), claimed.rsplit("/", 1)[1]
-        slug = f"pic-{pic}"
-        return iri(iris.organisation_iri(self.base, slug)), slug
+            found = iri(claimed), claimed.rsplit("/", 1)[1]
+        else:
+            slug = f"pic-{pic}"
+            found = iri(iris.organisation_iri(self.base, slug)), slug
+        self._nodes[pic] = found
+        return found
 
     def states(self, node: str, predicate: str) -> bool:
         """Return True when a record about ``node`` states ``predicate`` itself (it wins)."""
@@ -213,7 +227,9 @@ class Org:
         add(m, A, MEMBERSHIP)
         add(m, MEMBER, o)
         add(m, ORGANIZATION, project)
-        r = iri(iris.role_iri(self.base, role))
+        r = self._role_terms.get(role)
+        if r is None:
+            r = self._role_terms[role] = iri(iris.role_iri(self.base, role))
         add(m, ROLE, r)
         if role not in self.roles:
             self.roles.add(role)

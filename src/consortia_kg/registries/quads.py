@@ -54,22 +54,43 @@ class Claims:
 
 
 class QuadSink:
-    """Collect one snapshot's lines (in its named graph), its entity count and its findings."""
+    """Collect one snapshot's lines (in its named graph), its entity count and its findings.
+
+    Lines are kept by subject: sorting the subjects and then each subject's few lines gives
+    the order of sorting every line (a subject term ``<...>`` is never the start of another,
+    so two lines of different subjects compare as their subjects do), several times faster
+    than sorting two million lines whole (4.4 s of the 18 s mapping of the H2020 table).
+    """
 
     def __init__(self, graph: str) -> None:
         self.graph = iri(graph)
-        self.lines: list[str] = []
+        self._tail = f" {self.graph} .\n"
+        self._by_subject: dict[str, list[str]] = {}
         self.problems: list[Problem] = []
 
     def add(self, s: str, p: str, o: str) -> None:
         """Add the quad ``s p o`` in the snapshot's graph (terms as ``iri``/``literal`` give)."""
-        self.lines.append(f"{s} {p} {o} {self.graph} .\n")
+        found = self._by_subject.get(s)
+        if found is None:
+            self._by_subject[s] = [f"{p} {o}"]
+        else:
+            found.append(f"{p} {o}")
 
     def text(self, s: str, p: str, value: str | None) -> None:
         """Add a plain literal, unless the value is empty."""
         if value:
             self.add(s, p, literal(value))
 
+    @property
+    def lines(self) -> list[str]:
+        """Every line added, repeats included, grouped by subject."""
+        tail = self._tail
+        return [f"{s} {rest}{tail}" for s, rests in self._by_subject.items() for rest in rests]
+
     def nquads(self) -> bytes:
         """Return every line, sorted and without repeats."""
-        return "".join(sorted(set(self.lines))).encode()
+        tail = self._tail
+        by_subject = self._by_subject
+        return "".join(
+            [f"{s} {rest}{tail}" for s in sorted(by_subject) for rest in sorted(set(by_subject[s]))]
+        ).encode()
