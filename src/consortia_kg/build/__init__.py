@@ -25,6 +25,7 @@ BUILDER_MODULES = (
     "consortia_kg.registries",
     "consortia_kg.registries.snapshot",
     "consortia_kg.registries.quads",
+    "consortia_kg.registries.memberships",
     "consortia_kg.registries.cordis_terms",
     "consortia_kg.registries.cordis_h2020",
     "consortia_kg.registries.nfdi",

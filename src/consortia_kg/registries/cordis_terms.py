@@ -14,6 +14,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from consortia_kg import iris
+from consortia_kg.registries.memberships import MembershipWriter
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.vocab import CKG, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS
 
@@ -143,11 +144,10 @@ class Org:
 
     def __init__(self, base: str, claims: Claims, out: QuadSink, source: str) -> None:
         self.base, self.claims, self.out, self.source = base, claims, out, source
-        self.roles: set[str] = set()
+        self.memberships = MembershipWriter(out, base, source)
         self.activities: set[str] = set()
-        # an organisation takes part in four projects on average, a role in thousands
+        # an organisation takes part in four projects on average
         self._nodes: dict[str, tuple[str, str]] = {}
-        self._role_terms: dict[str, str] = {}
 
     def node(self, pic: str) -> tuple[str, str]:
         """Return (IRI term, slug) of the organisation with ``pic``."""
@@ -219,30 +219,14 @@ class Org:
     ) -> None:
         """Write that organisation ``pic`` took part in ``project`` (an IRI term) in ``role``."""
         o, slug = self.node(pic)
-        m = iri(iris.membership_iri(project[1:-1], slug))
+        m = self.memberships.write(project, o, slug, role)
         add = self.out.add
-        add(project, HAS_MEMBER, o)
-        add(o, MEMBER_OF, project)
-        add(o, A, MEMBER_ORG)
-        add(m, A, MEMBERSHIP)
-        add(m, MEMBER, o)
-        add(m, ORGANIZATION, project)
-        r = self._role_terms.get(role)
-        if r is None:
-            r = self._role_terms[role] = iri(iris.role_iri(self.base, role))
-        add(m, ROLE, r)
-        if role not in self.roles:
-            self.roles.add(role)
-            add(r, A, CONCEPT)
-            add(r, PREF_LABEL, literal(role))
-            add(r, IN_SCHEME, ROLE_SCHEME)
         if contribution is not None:
             add(m, EC_CONTRIBUTION, typed(contribution, "decimal"))
         if start is not None:
             add(m, START, typed(start, "date"))
         if end is not None:
             add(m, END, typed(end, "date"))
-        add(m, SOURCE, self.source)
 
 
 def programme_part(base: str, out: QuadSink, project: str, code: str, seen: set[str]) -> None:

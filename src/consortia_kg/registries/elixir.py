@@ -31,32 +31,22 @@ from typing import Any
 from consortia_kg import iris
 from consortia_kg.errors import Problem, Severity
 from consortia_kg.registries.cordis_terms import (
-    CONCEPT,
     CONSORTIUM,
     COUNTRY,
     FORMAL_ORG,
-    HAS_MEMBER,
-    IN_SCHEME,
     LABEL,
     LATITUDE,
     LOCATION,
     LONGITUDE,
-    MEMBER,
-    MEMBER_OF,
-    MEMBER_ORG,
-    MEMBERSHIP,
     NAME,
-    ORGANIZATION,
     PLACE,
-    PREF_LABEL,
-    ROLE,
-    ROLE_SCHEME,
     SCHEMA_ORG,
     SOURCE,
     URL,
     A,
     http_url,
 )
+from consortia_kg.registries.memberships import MembershipWriter
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal, typed
 from consortia_kg.registries.snapshot import (
     Snapshot,
@@ -287,7 +277,7 @@ class _Mapper:
     def __init__(self, base: str, out: QuadSink, source: str, file: SnapshotFile) -> None:
         self.base, self.out, self.source, self.file = base, out, source, file
         self.summary = Summary()
-        self.roles: set[str] = set()
+        self.memberships = MembershipWriter(out, base, source)
         #: institute slug → its name (two names on one slug are told apart)
         self.slugs: dict[str, str] = {}
         self.institutes: dict[str, str] = {}
@@ -390,23 +380,8 @@ class _Mapper:
         return o, slug
 
     def membership(self, group: str, member: str, slug: str, role: str) -> None:
-        add = self.out.add
-        m = iri(iris.membership_iri(group[1:-1], slug))
         self.summary.memberships += 1
-        add(group, HAS_MEMBER, member)
-        add(member, MEMBER_OF, group)
-        add(member, A, MEMBER_ORG)
-        add(m, A, MEMBERSHIP)
-        add(m, MEMBER, member)
-        add(m, ORGANIZATION, group)
-        r = iri(iris.role_iri(self.base, role))
-        add(m, ROLE, r)
-        add(m, SOURCE, self.source)
-        if role not in self.roles:
-            self.roles.add(role)
-            add(r, A, CONCEPT)
-            add(r, PREF_LABEL, literal(role))
-            add(r, IN_SCHEME, ROLE_SCHEME)
+        self.memberships.write(group, member, slug, role)
 
     def institutes_of_nodes(self, leads: list[Feature], members: list[Feature]) -> None:
         led: dict[str, Feature] = {}

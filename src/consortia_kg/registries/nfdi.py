@@ -34,26 +34,19 @@ from consortia_kg.registries.cordis_terms import (
     DESCRIPTION,
     FORMAL_ORG,
     FRAMEWORK,
-    HAS_MEMBER,
     IDENTIFIER,
     IN_SCHEME,
     LABEL,
-    MEMBER,
-    MEMBER_OF,
-    MEMBER_ORG,
-    MEMBERSHIP,
     NAME,
-    ORGANIZATION,
     PREF_LABEL,
     PROJECT,
-    ROLE,
-    ROLE_SCHEME,
     SCHEMA_ORG,
     SOURCE,
     URL,
     A,
     http_url,
 )
+from consortia_kg.registries.memberships import MembershipWriter
 from consortia_kg.registries.quads import Claims, QuadSink, iri, literal
 from consortia_kg.registries.snapshot import Snapshot, SnapshotFile, read_csv_rows, row_problem
 from consortia_kg.vocab import CKG, DCTERMS, SKOS
@@ -146,7 +139,7 @@ class _Mapper:
         self.file: SnapshotFile = snapshot.file("consortia")
         self.base, self.claims, self.out, self.source = base, claims, out, source
         self.summary = Summary()
-        self.roles: set[str] = set()
+        self.memberships = MembershipWriter(out, base, source)
         self.areas: set[str] = set()
         #: institution number → (its name, the row it was first named in)
         self.named: dict[str, tuple[str, int]] = {}
@@ -349,23 +342,8 @@ class _Mapper:
 
     def membership(self, consortium: str, institution: str, role: str) -> None:
         o, slug = self.node(institution)
-        m = iri(iris.membership_iri(consortium[1:-1], slug))
-        add = self.out.add
         self.summary.memberships += 1
-        add(consortium, HAS_MEMBER, o)
-        add(o, MEMBER_OF, consortium)
-        add(o, A, MEMBER_ORG)
-        add(m, A, MEMBERSHIP)
-        add(m, MEMBER, o)
-        add(m, ORGANIZATION, consortium)
-        r = iri(iris.role_iri(self.base, role))
-        add(m, ROLE, r)
-        add(m, SOURCE, self.source)
-        if role not in self.roles:
-            self.roles.add(role)
-            add(r, A, CONCEPT)
-            add(r, PREF_LABEL, literal(role))
-            add(r, IN_SCHEME, ROLE_SCHEME)
+        self.memberships.write(consortium, o, slug, role)
 
 
 def map_snapshot(snapshot: Snapshot, base: str, claims: Claims, out: QuadSink, source: str) -> str:
