@@ -482,9 +482,14 @@ def test_a_name_that_is_not_certain_is_proposed_and_linked_once_accepted(
     result = _run(*args)  # stdin is not a terminal here (or --yes): nobody to ask
     assert result.exit_code == 0, result.output
     record = _read(data / "consortia" / "new-one.yaml")
-    assert record["initiating_organisation"] == "center-for-genome-regulation"  # not linked
+    assert "initiating_organisation" not in record  # not linked, and no record made for it
     assert (
-        'proposed: "Center for Genome Regulation" may be organisation eu-crg '
+        "Initiating organisation (waits for review): Center for Genome Regulation"
+        in (record["notes"])
+    )
+    assert not (data / "organisations" / "center-for-genome-regulation.yaml").exists()
+    assert (
+        f'proposed: "Center for Genome Regulation" ({page}) may be organisation eu-crg '
         '("Centre for Genomic Regulation", similar name, score 91): not linked'
     ) in result.stderr
     review = data / "review.yaml"
