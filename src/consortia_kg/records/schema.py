@@ -352,7 +352,9 @@ CONSORTIUM = Schema(
                     _f("registry_id"),
                     Field("lead", ref="organisation", doc="the organisation that leads it"),
                     Field(
-                        "members", many=True, ref="organisation",
+                        "members",
+                        many=True,
+                        ref="organisation",
                         doc="the organisations that take part in it",
                     ),  # fmt: skip
                 ),
