@@ -356,7 +356,7 @@ CONSORTIUM = Schema(
                         many=True,
                         ref="organisation",
                         doc="the organisations that take part in it",
-                    ),  # fmt: skip
+                    ),
                 ),
             ),
         ),
