@@ -166,7 +166,7 @@ def _date(text: str, where: str, key: str) -> str:
     if not text:
         return ""
     try:
-        return str(t.parse_date(text))
+        return t.parse_date(text).lexical
     except t.FieldError as exc:
         raise InputError(f"{where}: {key} {exc.message}", hint=exc.fix) from None
 
