@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -54,6 +55,9 @@ from consortia_kg.records import (
 from consortia_kg.registries import Claims, MappedSnapshot, map_snapshots, read_claims
 from consortia_kg.vocab import resolve_base_iri
 
+if TYPE_CHECKING:
+    from consortia_kg.build.links import LinkReport
+
 __all__ = [
     "Progress",
     "RecordBuild",
@@ -64,6 +68,7 @@ __all__ = [
     "build_store",
     "check_buildable",
     "fill_store",
+    "link_report",
     "load_and_build",
     "load_and_build_record",
     "validate_data",
@@ -92,6 +97,8 @@ class Run:
     quads: int = 0
     #: what was rebuilt: "dumps", "store" (``bring_up_to_date`` leaves it empty when all is current)
     rebuilt: list[str] = field(default_factory=list)
+    #: the registry snapshots mapped (by ``load_and_build``)
+    mapped: list[MappedSnapshot] = field(default_factory=list)
 
     @property
     def fatal(self) -> bool:
@@ -135,10 +142,57 @@ def load_and_build(
     organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
     said = [f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations]
     read_claims(claims, "".join(said))
-    for mapped in _map_registries(data_dir, base, claims, run, progress):
+    chunks = [("records", "".join(said).encode())]
+    run.mapped = _map_registries(data_dir, base, claims, run, progress)
+    for mapped in run.mapped:
         if registries and mapped.nquads:
             run.built.quads.extend(ox.parse(mapped.nquads, format=ox.RdfFormat.N_QUADS))
+            chunks.append((mapped.id, mapped.nquads))
+    if registries and len(chunks) > 1:
+        links = _link_sources(data_dir, base, chunks, progress)
+        run.built.quads.extend(ox.parse(links, format=ox.RdfFormat.N_QUADS))
     return run
+
+
+def _link_sources(
+    data_dir: Path, base: str, chunks: list[tuple[str, bytes]], progress: Progress
+) -> bytes:
+    """Link each organisation to the same one in the other sources (``build/links.py``)."""
+    from consortia_kg.build.links import link_nquads
+
+    return link_nquads(_link_report(data_dir, base, chunks, progress), base)
+
+
+def _link_report(
+    data_dir: Path, base: str, chunks: list[tuple[str, bytes]], progress: Progress
+) -> LinkReport:
+    from consortia_kg.build.links import find_links, organisations_in
+    from consortia_kg.reconcile.review import Review
+
+    stage = _Stage(progress, "links")
+    report = find_links(organisations_in(chunks, base), Review.load(data_dir))
+    stage.done(report.summary())
+    return report
+
+
+def link_report(
+    data_dir: Path, base_iri: str | None = None, progress: Progress = _quiet
+) -> LinkReport:
+    """Map every source and find the links across them, as a build does (without building).
+
+    ``consortia-kg review links`` puts the proposals of the report in the review file.
+    """
+    run = load_and_build(data_dir, base_iri, progress)
+    if run.built is None:
+        raise InputError(
+            f"the records of {data_dir} cannot be read", hint="run `consortia-kg validate`"
+        )
+    base = run.built.base
+    organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
+    said = "".join(f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations)
+    chunks = [("records", said.encode())]
+    chunks += [(m.id, m.nquads) for m in run.mapped if m.nquads]
+    return _link_report(data_dir, base, chunks, progress)
 
 
 def _map_registries(
@@ -244,6 +298,7 @@ def _read_and_build(
     run = Run(RecordSet(data_dir), problems=list(listing_problems))
     entries: list[tuple[str, str, str, str]] = []
     claims = Claims()
+    organisations: list[str] = []
     stage = _Stage(progress, "build")
     for built in record_lines(files, base, jobs):
         run.problems.extend(built.problems)
@@ -252,14 +307,19 @@ def _read_and_build(
             sorter.add(built.nquads.encode())
             if built.kind == "organisation":
                 read_claims(claims, built.nquads)
+                organisations.append(built.nquads)
     run.record_count = len(entries)
     stage.done(f"{len(entries)} records, {len(run.problems)} problems")
+    chunks = [("records", "".join(organisations).encode())]
     for mapped in _map_registries(data_dir, base, claims, run, progress):
         if mapped.snapshot is not None and mapped.nquads:
             snapshot = mapped.snapshot
             digest = "".join(f.sha256 for _, f in sorted(snapshot.files.items()))
             entries.append(("registry", snapshot.id, snapshot.manifest, digest))
             sorter.add(mapped.nquads)
+            chunks.append((mapped.id, mapped.nquads))
+    if len(chunks) > 1:  # links across sources, once there are two
+        sorter.add(_link_sources(data_dir, base, chunks, progress))
     return run, entries
 
 

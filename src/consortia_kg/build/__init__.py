@@ -32,6 +32,13 @@ BUILDER_MODULES = (
     "consortia_kg.registries.elixir",
     "consortia_kg.registries.cordis_files",
     "consortia_kg.registries.cordis_bulk",
+    "consortia_kg.build.links",
+    "consortia_kg.reconcile",
+    "consortia_kg.reconcile.names",
+    "consortia_kg.reconcile.engine",
+    "consortia_kg.reconcile.records",
+    "consortia_kg.reconcile.review",
+    "consortia_kg.reconcile.duplicates",
     "consortia_kg.iris",
     "consortia_kg.vocab",
 )

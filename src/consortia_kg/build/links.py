@@ -30,7 +30,10 @@ from consortia_kg.reconcile import ASK_SCORE, Entity, Match, Query, Reconciler
 from consortia_kg.reconcile.review import Proposal, Review
 from consortia_kg.vocab import CKG, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS
 
-__all__ = ["LinkReport", "find_links", "link_nquads", "organisations_in"]
+__all__ = ["PROPOSAL_SCORE", "LinkReport", "find_links", "link_nquads", "organisations_in"]
+
+#: A link that is not certain is proposed to curators from this score up (names, not acronyms).
+PROPOSAL_SCORE = 90.0
 
 _TYPE = RDF + "type"
 _NAMES = (RDFS + "label", SCHEMA + "name", SKOS + "prefLabel", SKOS + "altLabel")
@@ -193,7 +196,8 @@ def _weigh(
         report.per_pair[(min(a), max(a))] += 1
     elif decision == "reject":
         report.rejected += 1
-    else:
+    elif match.score >= PROPOSAL_SCORE and match.reason != "same acronym":
+        # an acronym alone, or a name below this, is too weak to spend a curator's time on
         report.proposals.append(Proposal.of("organisation", name, country, entity.key, match))
 
 

@@ -25,6 +25,10 @@ from consortia_kg.atomic import write_atomic
 from consortia_kg.build import BUILDER_MODULES
 from consortia_kg.records.schema import KINDS
 
+#: ``reconcile.review.REVIEW_FILE``, not imported: every `query` reads this module, and the
+#: review module brings the reconciliation engine (tests/test_reconcile_engine.py checks them)
+REVIEW_FILE = "review.yaml"
+
 __all__ = [
     "MANIFEST_NAME",
     "Manifest",
@@ -85,6 +89,11 @@ def data_fingerprint(data_dir: Path, base: str) -> str:
         if path.is_file() and not path.name.startswith("."):
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             h.update(f"registries/{path.parent.name}/{path.name}\0{digest}\n".encode())
+    # the curators' decisions on links across sources
+    review = data_dir / REVIEW_FILE
+    if review.is_file():
+        digest = hashlib.sha256(review.read_bytes()).hexdigest()
+        h.update(f"{REVIEW_FILE}\0{digest}\n".encode())
     return h.hexdigest()
 
 

@@ -79,3 +79,30 @@ def _load(data_dir: Path) -> Review:
 
 review.command("accept")(_decide("accept"))
 review.command("reject")(_decide("reject"))
+
+
+@review.command("links")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary.")
+@click.pass_obj
+@handle_errors
+def links(data_dir: Path, quiet: bool) -> None:
+    """Propose the links across sources a build could not decide, in the review file.
+
+    A build links an organisation of one source (CORDIS, NFDI, ELIXIR, the records) to the
+    same one in another when it is certain, and follows the decisions in data/review.yaml.
+    This adds the uncertain ones there (similar names from 90 up), for a curator to decide.
+    """
+    from consortia_kg.cli.common import progress_printer
+    from consortia_kg.pipeline import link_report
+
+    report = link_report(data_dir, progress=progress_printer(quiet))
+    loaded = _load(data_dir)
+    before = len(loaded.proposals)
+    for proposal in report.proposals:
+        loaded.propose(proposal)
+    loaded.save()
+    added = len(loaded.proposals) - before
+    click.echo(
+        f"{report.summary()}; {added} new proposal{'' if added == 1 else 's'} in {loaded.path}",
+        err=True,
+    )

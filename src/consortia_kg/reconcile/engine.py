@@ -66,6 +66,8 @@ PLACE_BONUS = 2.0
 CANDIDATE_CAP = 400
 #: A word (or prefix) in more names than this is too common to block on ("university").
 MAX_KEY_FREQUENCY = 5000
+#: A one-word name this short matches like an acronym: proposed, never certain.
+SHORT_NAME = 8
 _FUZZY_CAP = 99.0
 #: Names shorter than this (normalised) are matched only exactly.
 _FUZZY_MIN_LENGTH = 5
@@ -405,6 +407,9 @@ class Reconciler:
         if not score:
             return None
         certain = score == 100.0
+        if certain and exact is not None and _short(exact):
+            certain = False  # "AnVIL", "ANVIL": a short word is as often an acronym as a name
+            evidence.append("a short name, perhaps an acronym")
         country = query.country.strip().upper()
         if country and item.countries:
             if country in item.countries:
@@ -421,6 +426,11 @@ class Reconciler:
             score = score if score == 100 else min(score + PLACE_BONUS, _FUZZY_CAP)
         return Match(key[1], key[0], item.entity.name, float(score), certain, reason, matched,
                      tuple(evidence))  # fmt: skip
+
+
+def _short(norm: str) -> bool:
+    """A name of one word of at most :data:`SHORT_NAME` letters: never certain by itself."""
+    return " " not in norm and len(norm) <= SHORT_NAME
 
 
 def value_in(item: _Prepared, ident: tuple[str, str]) -> bool:
