@@ -11,7 +11,8 @@ curator's decision, not a link (docs/reconciliation.md).
 The organisations are read back from the N-Quads every source's build made (names, acronyms,
 identifiers, country and city), and each is matched against the others with the reconciliation
 engine. A link is made for a *certain* match (the same identifier, or the same name with no
-country conflict and no other organisation as good) and for a proposal a curator accepted in
+country conflict; a name of one short word is never enough) and for a proposal a curator
+accepted in
 ``data/review.yaml``; a rejected one is not made; the others are counted as proposals
 (``consortia-kg review --links`` writes them into the review file).
 """
@@ -188,9 +189,10 @@ def _weigh(
     report: LinkReport,
     pair: tuple[str, str],
 ) -> None:
-    decision = None if match.certain or review is None else review.decision(
+    same = _same_name_or_id(match)
+    decision = None if same or review is None else review.decision(
         "organisation", name, country, match.key)  # fmt: skip
-    if match.certain or decision == "accept":
+    if same or decision == "accept":
         report.links.append((pair[0], pair[1], match))
         a = min(sources[entity.key]), min(sources[match.key])
         report.per_pair[(min(a), max(a))] += 1
@@ -199,6 +201,23 @@ def _weigh(
     elif match.score >= PROPOSAL_SCORE and match.reason != "same acronym":
         # an acronym alone, or a name below this, is too weak to spend a curator's time on
         report.proposals.append(Proposal.of("organisation", name, country, entity.key, match))
+
+
+def _same_name_or_id(match: Match) -> bool:
+    """Certain, or certain but for another node of the same name in that source.
+
+    Between sources, every node of one name is linked: a source's two nodes of one name and
+    country (EMBL's two GEPRIS ids; two CORDIS PICs of one university) are that source's
+    duplicates, and each is the organisation of the other source's node. Within records (an
+    import choosing the one record a name means) the engine leaves that choice to a curator.
+    """
+    if match.certain:
+        return True
+    return match.score == 100.0 and set(match.evidence) <= {
+        "several records have this name",
+        "several records have this id",
+        *(e for e in match.evidence if e.startswith(("same country", "same city"))),
+    }
 
 
 def link_nquads(report: LinkReport, base: str) -> bytes:

@@ -81,9 +81,11 @@ def acronyms_in(name: str) -> list[str]:
 
 
 def _looks_like_acronym(text: str) -> bool:
-    """One or two words with a capital letter, not a year or a plain lower-case phrase."""
+    """One or two words, mostly capitals: "ECRIN", "EMBL-EBI", "UdK"; not "(United States)"."""
     words = text.split()
-    return 0 < len(words) <= 2 and any(ch.isupper() for ch in text) and not text.isdigit()
+    letters = [ch for ch in text if ch.isalpha()]
+    capitals = sum(ch.isupper() for ch in letters)
+    return 0 < len(words) <= 2 and bool(letters) and capitals * 2 >= len(letters)
 
 
 _ROR_ID = re.compile(r"(?:https?://)?(?:www\.)?ror\.org/([0-9a-z]{9})$", re.IGNORECASE)
