@@ -251,7 +251,7 @@ def test_the_real_ror_sample_imported_twice_keeps_every_ror_id_in_its_own_record
     assert "0 new, 0 changed" in result.stderr  # the second import changes nothing
 
 
-# --- links across sources (build/links.py) ----------------------------------------------------
+# --- links across sources (reconcile/links.py) ----------------------------------------------------
 
 BASE = "https://w3id.org/consortia-kg/"
 _ORG = "http://www.w3.org/ns/org#FormalOrganization"
@@ -274,7 +274,7 @@ def _nquads(source: str, orgs: list[tuple[str, str, str]]) -> bytes:
 
 
 def test_links_join_one_organisation_across_sources_and_nothing_else(tmp_path: Path) -> None:
-    from consortia_kg.build.links import find_links, link_nquads, organisations_in
+    from consortia_kg.reconcile.links import find_links, link_nquads, organisations_in
 
     chunks = [
         ("cordis", _nquads("cordis", [("pic-1", "UNIVERSITAET HAMBURG", "DE"),

@@ -56,7 +56,7 @@ from consortia_kg.registries import Claims, MappedSnapshot, map_snapshots, read_
 from consortia_kg.vocab import resolve_base_iri
 
 if TYPE_CHECKING:
-    from consortia_kg.build.links import LinkReport
+    from consortia_kg.reconcile.links import LinkReport
 
 __all__ = [
     "Progress",
@@ -157,8 +157,8 @@ def load_and_build(
 def _link_sources(
     data_dir: Path, base: str, chunks: list[tuple[str, bytes]], progress: Progress
 ) -> bytes:
-    """Link each organisation to the same one in the other sources (``build/links.py``)."""
-    from consortia_kg.build.links import link_nquads
+    """Link each organisation to the same one in the other sources (``reconcile/links.py``)."""
+    from consortia_kg.reconcile.links import link_nquads
 
     return link_nquads(_link_report(data_dir, base, chunks, progress), base)
 
@@ -166,7 +166,7 @@ def _link_sources(
 def _link_report(
     data_dir: Path, base: str, chunks: list[tuple[str, bytes]], progress: Progress
 ) -> LinkReport:
-    from consortia_kg.build.links import find_links, organisations_in
+    from consortia_kg.reconcile.links import find_links, organisations_in
     from consortia_kg.reconcile.review import Review
 
     stage = _Stage(progress, "links")

@@ -6,10 +6,11 @@ Proposals a curator decides, and likely duplicates among records, live here too.
 - ``engine``: the blocked matcher (:class:`Reconciler`), scores and the *certain* rule;
 - ``records``: records as the engine's entities;
 - ``review``: the review file of proposals and the curators' decisions;
-- ``duplicates``: likely duplicate organisation records (a ``validate`` warning).
+- ``duplicates``: likely duplicate organisation records (a ``validate`` warning);
+- ``links``: the same organisation in two sources, linked at build time.
 
 Importers (``importers.plan.Workspace.find``), ``consortia-kg reconcile``, the build's links
-across sources (``build.links``) and the server's ``/reconcile`` all use :class:`Reconciler`.
+across sources (``links``) and the server's ``/reconcile`` all use :class:`Reconciler`.
 """
 
 from consortia_kg.reconcile.duplicates import (
