@@ -100,6 +100,8 @@ GRAPH_CASES = [
     ("source-without-title.ttl", "a source needs exactly one title"),
     ("member-of-nothing.ttl", "a member organisation must be a member of a known consortium"),
     ("standard-by-two-groups.ttl", "a standard is developed by at most one working group"),
+    ("two-preferred-names-in-one-language.ttl",
+     "an organisation has two preferred names in one language"),
 ]  # fmt: skip
 
 

@@ -244,6 +244,7 @@ def validate_data(
     # pyshacl and its rules are loaded only by the commands that validate
     from consortia_kg.reconcile import find_likely_duplicates
     from consortia_kg.validate.engine import validate_graph, without_cascades
+    from consortia_kg.validate.units import find_duplicate_units
 
     run = load_and_build(data_dir, base_iri, progress)
     if run.fatal or run.built is None:
@@ -254,6 +255,7 @@ def validate_data(
     # issue 3: warn about likely duplicate organisations (similar names), which SHACL cannot
     # see; identical names and identifiers are the shapes' errors, reported above
     run.problems.extend(find_likely_duplicates(run.records))
+    run.problems.extend(find_duplicate_units(run.records))  # order matters: SHACL cannot see it
     stage.done(f"{len(result.problems)} findings")
     return run
 

@@ -32,6 +32,7 @@ from consortia_kg.validate.engine import (
     without_cascades,
 )
 from consortia_kg.validate.sparqlrules import sparql_constraints
+from consortia_kg.validate.units import find_duplicate_units
 from consortia_kg.vocab import resolve_base_iri
 
 __all__ = ["ValidationSession", "record_mtimes", "watch"]
@@ -61,6 +62,7 @@ class ValidationSession:
             return problems
         self.store = ox.Store()  # the previous one is dropped before validating
         problems.extend(without_cascades(problems, validate_graph(run.built, self.shapes).problems))
+        problems.extend(find_duplicate_units(run.records))
         # filled after validating: the validation's own copy of the graph is gone by then
         self.store.bulk_extend(run.built.quads)
         return problems
@@ -84,7 +86,8 @@ class ValidationSession:
         # member) are checked through their own records
         subjects = {q.subject.value for q in scratch.quads if isinstance(q.subject, ox.NamedNode)}
         focus = sorted(s for s in subjects if self.built.record_of(s) is record)
-        return problems + without_cascades(problems, self._check(focus, scratch.quads))
+        checked = without_cascades(problems, self._check(focus, scratch.quads))
+        return problems + checked + find_duplicate_units([record])
 
     def _check(self, focus: list[str], own: list[ox.Quad]) -> list[Problem]:
         # heavy (it brings rdflib and pyshacl): imported where used, as the engine does

@@ -29,6 +29,7 @@ from consortia_kg.build.index import RecordIndex, Where
 from consortia_kg.errors import Problem
 from consortia_kg.records.load import RecordSet
 from consortia_kg.records.model import (
+    Label,
     Organisation,
     Record,
     Source,
@@ -204,26 +205,47 @@ _RELATIONSHIPS = {
 }
 
 
-_NAME_PROPERTY = {
-    "ror_display": NamedNode(SKOS + "prefLabel"),
-    "label": NamedNode(SKOS + "prefLabel"),
-    "alias": NamedNode(SKOS + "altLabel"),
-    "acronym": NamedNode(CKG + "acronym"),
-}
+_PREF_LABEL, _ALT_LABEL = NamedNode(SKOS + "prefLabel"), NamedNode(SKOS + "altLabel")
+
+
+def _name_properties(labels: tuple[Label, ...]) -> list[tuple[NamedNode, Literal, Label]]:
+    """Each name of ``labels`` as the triples it makes: one ``skos:prefLabel`` per language.
+
+    SKOS allows one preferred label per language tag (integrity condition S14) and none that is
+    also an alternative label (S13). ROR gives several ``label`` names in one language (24 of
+    the 477 sample records), so: the ``ror_display`` name is the preferred label of its language
+    (or of no language); in every other language the first ``label`` is, and every other
+    ``label`` and ``alias`` is an ``skos:altLabel``. An ``acronym`` is ``ckg:acronym`` too.
+    No language counts as one more language here.
+    """
+    named: list[tuple[Label, Literal, set[str]]] = []
+    for label in labels:
+        value, lang = value_of(label.value), value_of(label.lang)
+        if value is not None:
+            literal = Literal(value, language=lang) if lang else Literal(value)
+            named.append((label, literal, {k.value for k in label.types} or {"label"}))
+    preferred: dict[str | None, Literal] = {}
+    for kind in ("ror_display", "label"):  # the display name first, then ROR's order
+        for _, literal, kinds in named:
+            if kind in kinds:
+                preferred.setdefault(literal.language, literal)
+    out: list[tuple[NamedNode, Literal, Label]] = []
+    for label, literal, kinds in named:
+        if preferred.get(literal.language) == literal:
+            out.append((_PREF_LABEL, literal, label))
+        elif kinds & {"ror_display", "label", "alias"}:
+            out.append((_ALT_LABEL, literal, label))
+        if "acronym" in kinds:
+            out.append((NamedNode(CKG + "acronym"), literal, label))
+    return out
 
 
 def _organisation(emit: Emitter, record: Record, item: Organisation, base: str) -> None:
     o = NamedNode(iris.organisation_iri(base, record.slug))
     emit.node(o, item, NamedNode(ORG + "FormalOrganization"), NamedNode(SCHEMA + "Organization"))
     emit_labels(emit, o, item)
-    for label in item.labels:
-        value, lang = value_of(label.value), value_of(label.lang)
-        if value is None:
-            continue
-        literal = Literal(value, language=lang) if lang else Literal(value)
-        kinds = {k.value for k in label.types} or {"label"}
-        for kind in sorted(kinds):
-            emit.add(o, _NAME_PROPERTY[kind], literal, label)
+    for predicate, literal, label in _name_properties(item.labels):
+        emit.add(o, predicate, literal, label)
     for domain in item.domains:
         emit.add(o, ckg("domain"), Literal(domain.value), domain)
     for org_type in item.types:

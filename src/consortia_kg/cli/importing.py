@@ -195,24 +195,41 @@ def import_page_command(
 
 @import_group.command("ror")
 @click.argument("source", metavar="FILE.jsonl|FILE.json|DIR")
+@click.option(
+    "--consortium",
+    "consortia",
+    multiple=True,
+    metavar="ROR_ID",
+    help="Import this ROR record as a consortium record, not an organisation (repeatable).",
+)
 @_import_options
 @handle_errors
 def import_ror_command(
-    source: str, data_dir: Path, dry_run: bool, force: bool, yes: bool, quiet: bool
+    source: str,
+    consortia: tuple[str, ...],
+    data_dir: Path,
+    dry_run: bool,
+    force: bool,
+    yes: bool,
+    quiet: bool,
 ) -> None:
     """Import ROR v2 records as organisation records (re-importing updates them in place).
 
     Every name with its language and types, types, status, established year, locations, links,
     domains, GRID, ISNI, FundRef and Wikidata ids, and relationships (to a record when the
     organisation is in the data, else to its ROR IRI). The ROR file becomes a source record.
+    A record named with --consortium becomes a consortium record (name, acronym, aliases,
+    status, year launched, homepage, ROR and Wikidata ids, location); records whose names say
+    "Consortium" are listed as candidates.
     """
-    from consortia_kg.importers.ror import import_ror, read_ror
+    from consortia_kg.importers.ror import consortium_rors, import_ror, read_ror
 
     started = time.perf_counter()
+    rors = consortium_rors(consortia)
     data = read_ror(source)
     ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
     if quiet:
-        import_ror(ws, data)
+        import_ror(ws, data, consortia=rors)
     else:
         with click.progressbar(
             length=len(data.records),
@@ -220,7 +237,7 @@ def import_ror_command(
             file=sys.stderr,
             show_pos=True,
         ) as bar:
-            import_ror(ws, data, tick=lambda: bar.update(1))
+            import_ror(ws, data, tick=lambda: bar.update(1), consortia=rors)
     _finish(ws, dry_run, force, started, f"import ror: {len(data.records)} ROR records")
 
 

@@ -17,6 +17,9 @@ the same ROR id, Wikidata id or name (see ``reconcile``), else the ROR id's last
 - ``relationships``: type, ROR id and label, plus ``organisation: <slug>`` when the related
   organisation is in the data (or in the same import); otherwise the ROR IRI stays the link.
 
+A ROR record named with ``--consortium`` becomes a consortium record instead (see
+``ror_consortium``); one whose names say "Consortium" is listed as a candidate for it.
+
 ``admin`` (ROR's own bookkeeping) is not kept. Two ROR records may share a display name (two
 hospitals called "Hospital San Agustín"): each keeps ROR's name, as the record shapes do not
 call two organisations with different ROR ids duplicates.
@@ -27,14 +30,20 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from consortia_kg.errors import InputError
 from consortia_kg.importers.inputs import decode_text, input_error
-from consortia_kg.importers.plan import Ownership, Workspace
+from consortia_kg.importers.plan import Ownership, Workspace, slugify
+from consortia_kg.importers.ror_consortium import (
+    CONSORTIUM_KEYS,
+    consortium_fields,
+    looks_like_consortium,
+)
+from consortia_kg.importers.ror_consortium import STATUS as CONSORTIUM_STATUS
 from consortia_kg.records.fieldtypes import ROR as ROR_TYPE
 from consortia_kg.records.fieldtypes import FieldError
 from consortia_kg.records.plain import (
@@ -47,7 +56,7 @@ from consortia_kg.records.plain import (
 )
 from consortia_kg.records.schema import ORG_STATUS_TERMS, ORG_TYPES
 
-__all__ = ["ROR_KEYS", "RorInput", "RorRecord", "import_ror", "read_ror"]
+__all__ = ["ROR_KEYS", "RorInput", "RorRecord", "consortium_rors", "import_ror", "read_ror"]
 
 #: The keys a ROR import is the authority for; an update replaces exactly these.
 ROR_KEYS = frozenset(
@@ -249,25 +258,105 @@ def _check_unique(records: list[RorRecord]) -> None:
 # --- the import ----------------------------------------------------------------------------
 
 
-def import_ror(ws: Workspace, data: RorInput, tick: Callable[[], None] | None = None) -> list[str]:
-    """Plan an organisation record per ROR record; return their slugs, in input order."""
+def import_ror(
+    ws: Workspace,
+    data: RorInput,
+    tick: Callable[[], None] | None = None,
+    consortia: Collection[str] = (),
+) -> list[str]:
+    """Plan a record per ROR record; return their slugs, in input order.
+
+    Each ROR record becomes an organisation record, except those whose ROR ids are in
+    ``consortia`` (see :func:`consortium_rors`): each of those a consortium record
+    (``ror_consortium``). Records whose names say "Consortium" but are not in ``consortia`` are
+    listed in ``ws.messages`` as candidates.
+    """
+    by_id = {record.ror: record for record in data.records}
+    for ror in consortia:
+        _check_consortium(by_id, ror, data.display)
     source = ws.ensure_source(data.raw, data.path, data.display, _source_fields(data))
     own = Ownership(
         source, ROR_KEYS, note_prefixes=NOTE_PREFIXES, identifier_schemes=IDENTIFIER_SCHEMES
     )
     slugs: dict[str, str] = {}
     for record in data.records:
-        slug = _slug_for(ws, record, source)
-        if slug is not None:
+        if record.ror in consortia:
+            slugs[record.ror] = _consortium_slug_for(ws, record, source)
+        elif (slug := _slug_for(ws, record, source)) is not None:
             slugs[record.ror] = slug
     by_ror = {str(r["ror"]): slug for slug, r in ws.records["organisation"].items() if r.get("ror")}
-    by_ror.update(slugs)
+    by_ror.update((ror, slug) for ror, slug in slugs.items() if ror not in consortia)
     for record in data.records:
-        if record.ror in slugs:  # the others wait for a curator (ws.pending)
+        if record.ror in consortia:
+            _put_consortium(ws, record, slugs[record.ror], source)
+        elif record.ror in slugs:  # the others wait for a curator (ws.pending)
             ws.put("organisation", slugs[record.ror], _record(record.data, by_ror, source), own)
         if tick is not None:
             tick()
+    for record in data.records:
+        if record.ror not in consortia and looks_like_consortium(record.data):
+            ws.messages.append(
+                f"note: {record.display}:{record.line} ROR record {record.ror} "
+                f'("{_display_name(record.data)}") looks like a consortium; use --consortium '
+                f"{record.ror} to import it as a consortium record"
+            )
     return [slugs[r.ror] for r in data.records if r.ror in slugs]
+
+
+def consortium_rors(values: Collection[str]) -> frozenset[str]:
+    """Return the ROR IRIs of ``--consortium`` values (a ROR IRI, or its last segment)."""
+    rors = set()
+    for value in values:
+        text = value.strip()
+        full = text if text.startswith("https://ror.org/") else f"https://ror.org/{text}"
+        try:
+            rors.add(ROR_TYPE.parse(full))
+        except FieldError:
+            raise InputError(
+                f"--consortium {value!r} is not a ROR id",
+                hint="give the consortium's ROR id, e.g. --consortium https://ror.org/017yq1n41",
+            ) from None
+    return frozenset(str(r) for r in rors)
+
+
+def _check_consortium(by_id: dict[str, RorRecord], ror: str, display: str) -> None:
+    record = by_id.get(ror)
+    if record is None:
+        raise InputError(
+            f"--consortium {ror}: {display} has no ROR record with this id",
+            hint="name a ROR id of the file, or leave --consortium out",
+        )
+    status = record.data["status"]
+    if status not in CONSORTIUM_STATUS:
+        raise input_error(
+            record.display, record.line,
+            f"ROR record {ror} is {status}: a consortium record's status is one of "
+            f"{', '.join(sorted(set(CONSORTIUM_STATUS.values())))}",
+            "import the record ROR lists in its place, or import this one without --consortium",
+        )  # fmt: skip
+
+
+def _consortium_slug_for(ws: Workspace, record: RorRecord, source: str) -> str:
+    data = record.data
+    name = _display_name(data)
+    acronyms = [str(n["value"]).strip() for n in data["names"] if "acronym" in n["types"]]
+    found = ws.find(
+        "consortium", name, acronym=acronyms[0] if acronyms else "", ror=record.ror,
+        wikidata=_wikidata(data)[0], source=source,
+    )  # fmt: skip
+    return found or ws.free_slug("consortium", slugify(name))
+
+
+def _put_consortium(ws: Workspace, record: RorRecord, slug: str, source: str) -> None:
+    data = record.data
+    fields = consortium_fields(data, _display_name(data), _wikidata(data)[0], source)
+    ws.put("consortium", slug, fields, Ownership(source, CONSORTIUM_KEYS))
+    for other, plain in sorted(ws.records["organisation"].items()):
+        if plain.get("ror") == record.ror:
+            ws.messages.append(
+                f"warning: organisation record {other} has the ROR id {record.ror} of the "
+                f"consortium {slug}: remove it if it stood only for the consortium"
+            )
 
 
 def _slug_for(ws: Workspace, record: RorRecord, source: str) -> str | None:

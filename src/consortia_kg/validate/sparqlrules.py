@@ -156,7 +156,14 @@ PREFILTERS: dict[str, Prefilter] = {
         "http://www.w3.org/ns/org#FormalOrganization",
         ("http://www.w3.org/2004/02/skos/core#exactMatch", "http://purl.org/dc/terms/identifier"),
         ("this", "other"),
-        "34d02d104a831e75cb9cfb0e084bc1e7af2773021f23836236a3d4c5c25b92ca",
+        "99320bd5d303501bd0fda7520b530d104c4c93b8d2e6e3e9221cb10e4f710c38",
+    ),
+    # the same pairs as the rule above: the warning keeps those whose ROR ids differ
+    _SHAPES + "Organisation-sharedId": SharedValue(
+        "http://www.w3.org/ns/org#FormalOrganization",
+        ("http://www.w3.org/2004/02/skos/core#exactMatch", "http://purl.org/dc/terms/identifier"),
+        ("this", "other"),
+        "099f93f89a60af07b1f612a8252f6c6e5622dfe366c21ac7ef0e5925219680bd",
     ),
     _SHAPES + "Consortium-duplicateName": SharedLabel(
         "https://w3id.org/consortia-kg/ontology#Consortium",
