@@ -314,7 +314,7 @@ def test_the_default_graph_links_its_sources(full_kg: Graph, full_dist: Path) ->
     rows = full_kg.sparql(
         "SELECT ?a ?b (GROUP_CONCAT(DISTINCT STR(?ga)) AS ?sa) "
         "(GROUP_CONCAT(DISTINCT STR(?gb)) AS ?sb) "
-        f"WHERE {{ GRAPH <{BASE}graph/links> {{ ?a skos:exactMatch ?b }} "
+        f"WHERE {{ GRAPH <{BASE}graph/links> {{ ?a <http://www.w3.org/2004/02/skos/core#exactMatch> ?b }} "
         "GRAPH ?ga { ?a a ?t1 } GRAPH ?gb { ?b a ?t2 } } GROUP BY ?a ?b"
     ).records()
     links = {(r["a"], r["b"]) for r in rows}
