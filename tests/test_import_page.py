@@ -465,12 +465,9 @@ def test_generated_pages_keep_every_paragraph_and_every_unknown_section(
         assert any(n == heading or n.startswith(heading + ": ") or heading in n for n in notes)
 
 
-@pytest.mark.parametrize(
-    ("options", "linked"),
-    [([], False), (["--yes"], True)],
-)
-def test_a_name_below_the_link_threshold_is_asked_or_with_yes_linked(
-    tmp_path: Path, options: list[str], linked: bool, ga4gh_page_text: str
+@pytest.mark.parametrize("options", [[], ["--yes"]])
+def test_a_name_that_is_not_certain_is_proposed_and_linked_once_accepted(
+    tmp_path: Path, options: list[str], ga4gh_page_text: str
 ) -> None:
     data = _data(tmp_path)
     page = tmp_path / "page.txt"
@@ -482,18 +479,27 @@ def test_a_name_below_the_link_threshold_is_asked_or_with_yes_linked(
         encoding="utf-8",
     )
     args = ["import", "page", str(page), "--data", str(data), "--id", "new-one", *options]
-    result = _run(*args)  # stdin is not a terminal here: nobody to ask, so no link
+    result = _run(*args)  # stdin is not a terminal here (or --yes): nobody to ask
     assert result.exit_code == 0, result.output
     record = _read(data / "consortia" / "new-one.yaml")
-    if linked:
-        assert record["initiating_organisation"] == "eu-crg"
-        assert (
-            'note: linked "Center for Genome Regulation" to organisation eu-crg '
-            '("Centre for Genomic Regulation", similar name, score 91, below 95): check it'
-        ) in result.stderr
-    else:
-        assert record["initiating_organisation"] == "center-for-genome-regulation"
-        assert (
-            'warning: "Center for Genome Regulation" may be organisation eu-crg '
-            '("Centre for Genomic Regulation", similar name, score 91); not linked'
-        ) in result.stderr
+    assert "initiating_organisation" not in record  # not linked, and no record made for it
+    assert (
+        "Initiating organisation (waits for review): Center for Genome Regulation"
+        in (record["notes"])
+    )
+    assert not (data / "organisations" / "center-for-genome-regulation.yaml").exists()
+    assert (
+        f'proposed: "Center for Genome Regulation" ({page}) may be organisation eu-crg '
+        '("Centre for Genomic Regulation", similar name, score 91): not linked'
+    ) in result.stderr
+    review = data / "review.yaml"
+    text = review.read_text(encoding="utf-8")
+    assert 'candidate: "eu-crg"' in text and 'decision: "pending"' in text
+    # the curator accepts; the next import links without asking again
+    review.write_text(text.replace('decision: "pending"', 'decision: "accept"'), encoding="utf-8")
+    result = _run(*args, "--force")
+    assert result.exit_code == 0, result.output
+    assert _read(data / "consortia" / "new-one.yaml")["initiating_organisation"] == "eu-crg"
+    assert 'to organisation eu-crg ("Centre for Genomic Regulation", similar name, score 91)' \
+        ": a curator accepted it" in result.stderr  # fmt: skip
+    assert review.read_text(encoding="utf-8").count("candidate:") == 1  # not proposed again

@@ -16,7 +16,10 @@ from consortia_kg.reconcile import (
     ASK_SCORE,
     DUPLICATE_SCORE,
     LINK_SCORE,
-    NameIndex,
+    Match,
+    Query,
+    Reconciler,
+    entity_from_record,
     find_likely_duplicates,
     likely_duplicate_pairs,
     normalise_name,
@@ -48,8 +51,28 @@ def test_normalise_name(raw: str, normal: str) -> None:
     assert normalise_name(raw) == normal
 
 
-def _index() -> NameIndex:
-    index = NameIndex()
+class _Index:
+    """Records by slug, matched as importers match them."""
+
+    def __init__(self) -> None:
+        self.reconciler = Reconciler()
+
+    def add(self, slug: str, record: dict[str, object]) -> None:
+        self.reconciler.add(entity_from_record(slug, "organisation", record))
+
+    def match(self, name: str = "", *, ror: str = "", wikidata: str = "",
+              identifiers: tuple[tuple[str, str], ...] = (), floor: float = 60,
+              country: str = "") -> list[Match]:  # fmt: skip
+        ids = (
+            *identifiers,
+            *(("ror", ror),) * bool(ror),
+            *(("wikidata", wikidata),) * bool(wikidata),
+        )
+        return self.reconciler.match(Query(name, country=country, identifiers=ids), floor=floor)
+
+
+def _index() -> _Index:
+    index = _Index()
     index.add(
         "uk-ac-ebi",
         {
@@ -63,6 +86,7 @@ def _index() -> NameIndex:
         },
     )
     index.add("eu-crg", {"name": "Centre for Genomic Regulation", "acronym": "CRG"})
+    index.add("ecrin", {"name": "European Clinical Research Infrastructure Network (ECRIN)"})
     index.add(
         "other-ebi",
         {"name": "European Bioinformatics Institute", "ror": "https://ror.org/0abcdef12"},
@@ -75,7 +99,7 @@ def _index() -> NameIndex:
     [
         ("", {"ror": "https://ror.org/02catss52"}, "uk-ac-ebi", 100, "same ROR id"),
         ("", {"wikidata": "Q1341845"}, "uk-ac-ebi", 100, "same Wikidata id"),
-        ("", {"identifiers": [("ga4gh-registry", "uk.ac.ebi")]}, "uk-ac-ebi", 100,
+        ("", {"identifiers": (("ga4gh-registry", "uk.ac.ebi"),)}, "uk-ac-ebi", 100,
          "same ga4gh-registry id"),
         ("embl ebi", {}, "uk-ac-ebi", 100, "same alias"),
         ("Institut Européen de Bioinformatique", {}, "uk-ac-ebi", 100, "same label"),
@@ -83,6 +107,7 @@ def _index() -> NameIndex:
         ("Centre for Genomic Regulation (CRG)", {}, "eu-crg", 100, "same name"),
         ("CRG", {}, "eu-crg", ACRONYM_SCORE, "same acronym"),
         ("Center for Genomic Regulation", {}, "eu-crg", None, "similar name"),
+        ("ECRIN", {}, "ecrin", ACRONYM_SCORE, "same acronym"),  # bracketed in a stored name
     ],
 )  # fmt: skip
 def test_match_finds_the_record(
@@ -93,7 +118,8 @@ def test_match_finds_the_record(
     if score is not None:
         assert best.score == score
     else:
-        assert LINK_SCORE <= best.score < 100  # fuzzy: linked, but never a perfect 100
+        assert LINK_SCORE <= best.score < 100  # fuzzy: high, but never a perfect 100
+    assert best.certain == (score == 100)  # only an identical id or name links by itself
 
 
 def test_different_ror_ids_are_never_candidates() -> None:
@@ -151,7 +177,7 @@ def test_cli_reconcile_table_and_json(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["score", "slug", "name", "(why)"]
+    assert lines[0].split() == ["score", "slug", "name", "(why)"]  # and a `certain` column
     assert lines[1].split()[1] == "eu-crg"
     assert "similar name" in lines[1]
     result = runner.invoke(
@@ -162,7 +188,8 @@ def test_cli_reconcile_table_and_json(tmp_path: Path) -> None:
     assert json.loads(result.stdout) == [
         {
             "slug": "eu-crg", "kind": "organisation", "name": "Centre for Genomic Regulation",
-            "score": 90.0, "reason": "same acronym", "matched": "CRG",
+            "score": 90.0, "certain": False, "reason": "same acronym", "matched": "CRG",
+            "evidence": [],
         }
     ]  # fmt: skip
     result = runner.invoke(
@@ -185,7 +212,7 @@ def test_cli_reconcile_bad_input_exits_2(tmp_path: Path) -> None:
 
 
 def test_typed_labels_match_as_what_they_are() -> None:
-    index = NameIndex()
+    index = _Index()
     index.add(
         "0001j6c19",
         {

@@ -22,7 +22,8 @@ import click
 
 from consortia_kg.cli.common import data_option, handle_errors, quiet_option
 from consortia_kg.errors import EXIT_NEEDS_CURATOR, InputError
-from consortia_kg.reconcile import Candidate
+from consortia_kg.reconcile import Match
+from consortia_kg.records import display_path
 
 if TYPE_CHECKING:
     from consortia_kg.importers.plan import Workspace
@@ -46,8 +47,8 @@ def _import_options(func: F) -> F:
                 "-y",
                 "--yes",
                 is_flag=True,
-                help="Link names that score below the automatic threshold to their best "
-                "candidate without asking (each link is reported).",
+                help="Never ask: a link that is not certain goes to the review file "
+                "(data/review.yaml) for a curator to accept or reject.",
             ),
             quiet_option,
         ]
@@ -68,14 +69,14 @@ def import_group() -> None:
     """
 
 
-def _decider(yes: bool, interactive: bool) -> Callable[[str, Candidate], bool]:
-    def decide(name: str, candidate: Candidate) -> bool:
-        if yes:
-            return True
-        if not interactive:
-            return False
+def _decider(yes: bool, interactive: bool) -> Callable[[str, Match], bool] | None:
+    """Ask at a terminal about a link that is not certain; else (or with --yes) propose it."""
+    if yes or not interactive:
+        return None
+
+    def decide(name: str, candidate: Match) -> bool:
         return click.confirm(
-            f'"{name}" may be {candidate.kind} {candidate.slug} ("{candidate.name}", '
+            f'"{name}" may be {candidate.kind} {candidate.key} ("{candidate.name}", '
             f"{candidate.reason}, score {candidate.score:.0f}). Link to it?",
             default=False,
             err=True,
@@ -112,7 +113,26 @@ def _finish(ws: Workspace, dry_run: bool, force: bool, started: float, what: str
                 click.echo(change.diff(), nl=False)
         click.echo(f"{summary}; dry run: nothing written", err=True)
         return
+    if ws.pending:
+        review = display_path(ws.review.path)
+        for proposal in ws.pending:
+            click.echo(
+                f'proposed: "{proposal.name}"{f" ({proposal.where})" if proposal.where else ""} '
+                f"may be {proposal.kind} {proposal.candidate} "
+                f'("{proposal.candidate_name}", {proposal.reason}, '
+                f"score {proposal.score:.0f}): not linked",
+                err=True,
+            )
+        click.echo(
+            f"{len(ws.pending)} link{'' if len(ws.pending) == 1 else 's'} wait for a curator in "
+            f"{review}: accept or reject each (or `consortia-kg review`), then import again",
+            err=True,
+        )
     blocked = ws.blocked(force)
+    if force:
+        for change in ws.identity_changes():  # who a record is changes: always shown
+            click.echo(f"identity of {change.display} changes:", err=True)
+            click.echo(change.diff(), nl=False, err=True)
     if blocked:
         for change in blocked:
             click.echo(f"would change: {change.display}", err=True)
@@ -319,6 +339,16 @@ def import_cordis_command(
     show_default=True,
     help="Which records to match against.",
 )
+@click.option("--country", default="", metavar="CODE", help="Its country (ISO 3166 alpha-2).")
+@click.option("--city", default="", help="Its city.")
+@click.option("--acronym", default="", help="Its acronym.")
+@click.option(
+    "--id",
+    "ids",
+    multiple=True,
+    metavar="SCHEME:VALUE",
+    help="An identifier it has (pic:999988230, gepris:10081, ror:…, wikidata:Q…); repeatable.",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option(
     "--format",
@@ -328,33 +358,65 @@ def import_cordis_command(
     show_default=True,
 )
 @handle_errors
-def reconcile(name: str, data_dir: Path, kind: str, limit: int, fmt: str) -> None:
+def reconcile(
+    name: str,
+    data_dir: Path,
+    kind: str,
+    country: str,
+    city: str,
+    acronym: str,
+    ids: tuple[str, ...],
+    limit: int,
+    fmt: str,
+) -> None:
     """List the records NAME may mean, best first, with scores (0-100).
 
     NAME may also be a ROR IRI or a Wikidata id (Q…). 100: the same identifier or name
-    (case, accents, punctuation and spacing aside); from 95 importers link without asking;
-    85-95 they ask; below 60 nothing is shown.
+    (case, accents, punctuation and spacing aside). `certain` marks what an import links
+    without a curator: the same identifier, or the same name with no country conflict and no
+    other record as good; everything else an import proposes in data/review.yaml. A country
+    that differs caps the score at 70. Below 60 nothing is shown.
     """
-    from consortia_kg.reconcile import SHOW_SCORE
+    from consortia_kg.reconcile import SHOW_SCORE, Query
 
     if not name.strip():
         raise InputError("the name is empty", hint='give a name, e.g. reconcile "EMBL-EBI"')
+    identifiers = [_identifier(text) for text in ids]
+    if country and not (len(country.strip()) == 2 and country.strip().isalpha()):
+        raise InputError(f"--country {country!r} is not an ISO 3166 alpha-2 code",
+                         hint="give two letters, e.g. --country DE")  # fmt: skip
     ws = _workspace(data_dir, yes=False, interactive=False)
-    query = name.strip()
-    ror = query if query.startswith("https://ror.org/") else None
-    wikidata = query if query[:1] == "Q" and query[1:].isdigit() else None
-    found = ws.index[kind].match(
-        "" if ror or wikidata else query, ror=ror, wikidata=wikidata, floor=SHOW_SCORE,
-        limit=limit,
-    )  # fmt: skip
+    text = name.strip()
+    if text.startswith("https://ror.org/"):
+        identifiers.append(("ror", text))
+    elif text[:1] == "Q" and text[1:].isdigit():
+        identifiers.append(("wikidata", text))
+    by_id = any(v == text for _, v in identifiers)
+    query = Query("" if by_id else text, acronym, country, city, tuple(identifiers), kind)
+    found = ws.reconciler.match(query, floor=SHOW_SCORE, limit=limit)
     if fmt == "json":
         click.echo(json.dumps([c.as_dict() for c in found], ensure_ascii=False, indent=2))
         return
     if not found:
         click.echo(f'no {kind} record matches "{name}" (nothing scores {SHOW_SCORE:.0f} or more)')
         return
-    width = max(len(c.slug) for c in found)
-    click.echo(f"{'score':>5}  {'slug':<{width}}  name  (why)")
+    width = max(len(c.key) for c in found)
+    click.echo(f"{'score':>5}  {'':7}  {'slug':<{width}}  name  (why)")
     for c in found:
         why = c.reason if c.matched == c.name else f'{c.reason}: "{c.matched}"'
-        click.echo(f"{c.score:5.1f}  {c.slug:<{width}}  {c.name}  ({why})")
+        why = "; ".join((why, *c.evidence))
+        sure = "certain" if c.certain else ""
+        click.echo(f"{c.score:5.1f}  {sure:7}  {c.key:<{width}}  {c.name}  ({why})")
+
+
+def _identifier(text: str) -> tuple[str, str]:
+    from consortia_kg.records.schema import IDENTIFIER_SCHEMES
+
+    scheme, sep, value = text.partition(":")
+    schemes = ("ror", *IDENTIFIER_SCHEMES)
+    if not sep or scheme not in schemes or not value.strip():
+        raise InputError(
+            f"--id {text!r} is not SCHEME:VALUE",
+            hint=f"schemes: {', '.join(schemes)}; e.g. --id pic:999988230",
+        )
+    return scheme, value.strip()

@@ -513,7 +513,14 @@ def import_page(
     if slug is None:
         slug = ws.free_slug("consortium", slugify(record.get("acronym") or name))
     for mention in page.mentions:
-        org = ws.find("organisation", mention.name, source=source)
+        waiting = len(ws.pending)
+        org = ws.find("organisation", mention.name, source=source, where=display)
+        if org is None and len(ws.pending) > waiting:
+            # a curator decides first: no record is made that the decision would orphan
+            record.setdefault("notes", []).append(
+                f"{mention.role.capitalize()} organisation (waits for review): {mention.name}"
+            )
+            continue
         if org is None:
             org = ws.free_slug("organisation", slugify(mention.name))
             ws.put(

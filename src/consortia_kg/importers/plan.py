@@ -27,7 +27,8 @@ from typing import Any
 
 from consortia_kg.atomic import write_atomic
 from consortia_kg.errors import InputError
-from consortia_kg.reconcile import ASK_SCORE, LINK_SCORE, Candidate, NameIndex
+from consortia_kg.reconcile import ASK_SCORE, Match, Query, Reconciler, entity_from_record
+from consortia_kg.reconcile.review import Proposal, Review
 from consortia_kg.records import display_path, load_records
 from consortia_kg.records import fieldtypes as t
 from consortia_kg.records.schema import KINDS, SCHEMAS, Field, Schema
@@ -49,8 +50,8 @@ __all__ = [
     "slugify",
 ]
 
-#: Asked when a name scores between ``ASK_SCORE`` and ``LINK_SCORE``: link to the candidate?
-Decide = Callable[[str, Candidate], bool]
+#: Asked (at a terminal) when a name may mean a candidate but is not certain: link to it?
+Decide = Callable[[str, Match], bool]
 
 _SLUG_MAX = 60
 
@@ -267,12 +268,16 @@ class Workspace:
         self.unreadable = {p.file for p in records.problems if p.fatal}
         for record in records:
             self.records[record.kind][record.slug] = item_to_dict(SCHEMAS[record.kind], record.item)
-        self.index: dict[str, NameIndex] = {"organisation": NameIndex(), "consortium": NameIndex()}
-        for kind, index in self.index.items():
-            for slug, plain in self.records[kind].items():
-                index.add(slug, plain, kind)
+        self.reconciler = Reconciler(
+            entity_from_record(slug, kind, plain)
+            for kind in ("organisation", "consortium")
+            for slug, plain in sorted(self.records[kind].items())
+        )
+        self.review = Review.load(data_dir)
         self.changes: dict[tuple[str, str], Change] = {}
         self.messages: list[str] = []
+        #: proposals no curator decided yet, made by this import (in the review file on write)
+        self.pending: list[Proposal] = []
 
     # --- reading -------------------------------------------------------------------------
 
@@ -294,37 +299,46 @@ class Workspace:
         wikidata: str | None = None,
         identifiers: Iterable[tuple[str, str]] = (),
         source: str = "",
+        country: str = "",
+        city: str = "",
+        where: str = "",
     ) -> str | None:
-        """Return the slug of the record ``name`` means, or None: link, ask, or report.
+        """Return the slug of the record ``name`` means, or None (nothing, or not decided).
 
-        A link by name is reported (a curator may check it), except to a record that already
-        names ``source``: that is a re-import, not a new link.
+        A certain match links. An uncertain one links only when a curator accepted it (in the
+        review file, or at the prompt: the answer is kept); a rejected one does not; an
+        undecided one becomes a proposal in :attr:`pending` and the review file, and None is
+        returned. A link by name is reported, except to a record that already names ``source``.
         """
-        found = self.index[kind].match(
-            name, acronym=acronym, ror=ror, wikidata=wikidata, identifiers=identifiers,
-            floor=ASK_SCORE, limit=1,
-        )  # fmt: skip
-        if not found:
-            return None
-        best = found[0]
-        known = source and source in (self.records[kind].get(best.slug) or {}).get("sources", [])
-        if best.score >= LINK_SCORE:
-            if not best.reason.endswith(" id") and not known:  # by name: a curator may check
+        ids = list(identifiers)
+        ids += [(scheme, v) for scheme, v in (("ror", ror), ("wikidata", wikidata)) if v]
+        query = Query(name, acronym, country, city, tuple(ids), kind)
+        for best in self.reconciler.match(query, floor=ASK_SCORE, limit=5):
+            known = source and source in (self.records[kind].get(best.key) or {}).get("sources", [])
+            if best.certain:
+                if not best.reason.endswith(" id") and not known:  # by name: a curator may check
+                    self.messages.append(
+                        f'note: linked "{name}" to {kind} {best.key} ({best.reason}, '
+                        f"score {best.score:.0f})"
+                    )
+                return best.key
+            decision = self.review.decision(kind, name, country, best.key)
+            if decision is None and self.decide is not None:
+                asked = self.decide(name, best)
+                decision = "accept" if asked else "reject"
+                proposal = self.review.propose(Proposal.of(kind, name, country, where, best))
+                self.review.decide(self.review.proposals.index(proposal) + 1, decision)
+            if decision == "accept":
                 self.messages.append(
-                    f'note: linked "{name}" to {kind} {best.slug} ({best.reason}, '
-                    f"score {best.score:.0f})"
+                    f'note: linked "{name}" to {kind} {best.key} ("{best.name}", {best.reason}, '
+                    f"score {best.score:.0f}): a curator accepted it"
                 )
-            return best.slug
-        if self.decide is not None and self.decide(name, best):
-            self.messages.append(
-                f'note: linked "{name}" to {kind} {best.slug} ("{best.name}", {best.reason}, '
-                f"score {best.score:.0f}, below {LINK_SCORE:.0f}): check it"
-            )
-            return best.slug
-        self.messages.append(
-            f'warning: "{name}" may be {kind} {best.slug} ("{best.name}", {best.reason}, score '
-            f"{best.score:.0f}); not linked: a new record is written, merge by hand if they are one"
-        )
+                return best.key
+            if decision == "reject":
+                continue  # the next candidate, if any, is weighed on its own
+            proposal = self.review.propose(Proposal.of(kind, name, country, where, best))
+            self.pending.append(proposal)
+            return None
         return None
 
     def free_slug(self, kind: str, wanted: str) -> str:
@@ -364,8 +378,8 @@ class Workspace:
         change = Change(kind, slug, path, old_text, text)
         self.changes[(kind, slug)] = change
         self.records[kind][slug] = merged
-        if kind in self.index:
-            self.index[kind].add(slug, merged, kind)
+        if kind in ("organisation", "consortium"):
+            self.reconciler.add(entity_from_record(slug, kind, merged))
         return change
 
     def ensure_source(
@@ -413,11 +427,47 @@ class Workspace:
         return sorted(self.changes.values(), key=lambda c: (order.index(c.kind), c.slug))
 
     def write(self) -> list[Change]:
-        """Write every new or changed file (each atomically); return them."""
+        """Write every new or changed file (each atomically) and the review file; return them."""
         written = [c for c in self.ordered() if c.status != "unchanged"]
         for change in written:
             write_atomic(change.path, change.new_text.encode("utf-8"))
+        self.review.save()
         return written
+
+    def identity_changes(self) -> list[Change]:
+        """Return the changes to an existing record's name, identifiers or locations."""
+        out = []
+        for change in self.ordered():
+            if change.status != "changed" or change.kind not in ("organisation", "consortium"):
+                continue
+            old = _load_plain(change.kind, change.old_text or "")
+            new = self.records[change.kind][change.slug]
+            if any(_identity(old, k) != _identity(new, k) for k in IDENTITY_KEYS):
+                out.append(change)
+        return out
+
+
+#: What says which organisation a record is: an import changes these only with --force and a diff.
+IDENTITY_KEYS = ("name", "ror", "wikidata", "identifiers", "locations")
+
+
+def _identity(record: Mapping[str, Any], key: str) -> object:
+    value = record.get(key)
+    if key == "identifiers":
+        return sorted((str(i.get("scheme")), str(i.get("value"))) for i in value or [])
+    if key == "locations":
+        return sorted(
+            str(loc.get("country_code") or loc.get("country") or "") for loc in value or []
+        )
+    return value
+
+
+def _load_plain(kind: str, text: str) -> dict[str, Any]:
+    """A record's text as plain data (for comparing what an import changes)."""
+    import yaml
+
+    loaded = yaml.safe_load(text) if text else None
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def _comment(kind: str, sources: str) -> str:

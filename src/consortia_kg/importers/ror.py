@@ -257,22 +257,35 @@ def import_ror(ws: Workspace, data: RorInput, tick: Callable[[], None] | None = 
     )
     slugs: dict[str, str] = {}
     for record in data.records:
-        slugs[record.ror] = _slug_for(ws, record, source)
+        slug = _slug_for(ws, record, source)
+        if slug is not None:
+            slugs[record.ror] = slug
     by_ror = {str(r["ror"]): slug for slug, r in ws.records["organisation"].items() if r.get("ror")}
     by_ror.update(slugs)
     for record in data.records:
-        ws.put("organisation", slugs[record.ror], _record(record.data, by_ror, source), own)
+        if record.ror in slugs:  # the others wait for a curator (ws.pending)
+            ws.put("organisation", slugs[record.ror], _record(record.data, by_ror, source), own)
         if tick is not None:
             tick()
-    return [slugs[r.ror] for r in data.records]
+    return [slugs[r.ror] for r in data.records if r.ror in slugs]
 
 
-def _slug_for(ws: Workspace, record: RorRecord, source: str) -> str:
+def _slug_for(ws: Workspace, record: RorRecord, source: str) -> str | None:
+    """The record a ROR record updates (or its own new one); None while a curator decides."""
     data = record.data
     wikidata = _wikidata(data)[0]
+    ids = [(e["type"], str(v)) for e in data["external_ids"] if e["type"] in ("grid", "isni",
+           "fundref") for v in e["all"]]  # fmt: skip
+    places = [loc["geonames_details"] for loc in data["locations"]]
+    waiting = len(ws.pending)
     found = ws.find(
-        "organisation", _display_name(data), ror=record.ror, wikidata=wikidata, source=source
-    )
+        "organisation", _display_name(data), ror=record.ror, wikidata=wikidata, source=source,
+        identifiers=ids, country=str(places[0].get("country_code") or "") if places else "",
+        city=str(places[0].get("name") or "") if places else "",
+        where=f"{record.display}:{record.line}",
+    )  # fmt: skip
+    if found is None and len(ws.pending) > waiting:
+        return None
     return found or record.ror.rsplit("/", 1)[1]
 
 

@@ -1,110 +1,26 @@
-"""Match names to organisation (or consortium) records, and find likely duplicate organisations.
+"""Likely duplicates among organisation records: two records that may be one organisation.
 
-A name is matched in three steps, strongest first:
-
-1. the same identifier: ROR id, Wikidata id, or a registry identifier (``identifiers``): 100;
-2. the same name, alias or label once normalised (case, accents, punctuation, ``&``/``and``,
-   a leading "The" and white space do not count): 100; the same acronym: :data:`ACRONYM_SCORE`;
-3. a fuzzy score (rapidfuzz ``token_sort_ratio`` of the normalised names, 0-100), capped at 99
-   so that only an identical name or identifier scores 100.
-
-Two records that carry different ROR ids (or different Wikidata ids) are different
-organisations whatever their names: they are never candidates for each other.
-
-Thresholds (importers and ``consortia-kg reconcile`` use the same ones):
-
-=================  =====  =================================================================
-``LINK_SCORE``     95     an importer links to the existing record without asking
-``ASK_SCORE``      85     an importer asks (with ``--yes``: links, and reports it)
-``SHOW_SCORE``     60     ``consortia-kg reconcile`` lists candidates from here up
-``DUPLICATE_SCORE`` 92    ``find_likely_duplicates`` warns about two records from here up
-=================  =====  =================================================================
+``validate`` warns about each pair (:func:`find_likely_duplicates`). Names are blocked, never
+scored all-pairs (:func:`likely_duplicate_pairs`); records whose ROR ids (or Wikidata ids) differ
+are never paired: the registries say they are different organisations.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.reconcile.names import normalise_name
 from consortia_kg.records.model import Organisation, Record
 
-__all__ = [
-    "ACRONYM_SCORE",
-    "ASK_SCORE",
-    "DUPLICATE_SCORE",
-    "LINK_SCORE",
-    "SHOW_SCORE",
-    "Candidate",
-    "DuplicatePair",
-    "NameIndex",
-    "find_likely_duplicates",
-    "likely_duplicate_pairs",
-    "normalise_name",
-]
+__all__ = ["DUPLICATE_SCORE", "DuplicatePair", "find_likely_duplicates", "likely_duplicate_pairs"]
 
-#: An importer links a name to an existing record from this score up, without asking.
-LINK_SCORE = 95.0
-#: From this score up (and below ``LINK_SCORE``) an importer asks, or with ``--yes`` links.
-ASK_SCORE = 85.0
-#: ``consortia-kg reconcile`` shows candidates from this score up.
-SHOW_SCORE = 60.0
 #: Two organisation records whose names score this much are reported as likely duplicates.
 DUPLICATE_SCORE = 92.0
-#: The score of an acronym match: acronyms are short and shared, so a curator confirms them.
-ACRONYM_SCORE = 90.0
-#: Fuzzy scores stop here: 100 is kept for identical identifiers and names.
-_FUZZY_CAP = 99.0
 #: Names shorter than this (once normalised) are only ever matched exactly.
 _FUZZY_MIN_LENGTH = 5
-
-_TRAILING_ACRONYM = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
-_APOSTROPHES = re.compile("['’ʼ`´]")
-_NON_WORD = re.compile(r"[^0-9a-z]+")
-
-
-def normalise_name(text: str) -> str:
-    """Return ``text`` without case, accents, punctuation, ``&``, a leading "the" or extra spaces.
-
-    >>> normalise_name("  The Children’s Hospital of Philadelphia ")
-    'childrens hospital of philadelphia'
-    >>> normalise_name("Biogéochimie des Écosystèmes & Forêts")
-    'biogeochimie des ecosystemes and forets'
-    """
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
-    plain = plain.replace("&", " and ").replace("ß", "ss")
-    plain = _APOSTROPHES.sub("", plain)
-    words = _NON_WORD.sub(" ", plain).split()
-    if len(words) > 1 and words[0] == "the":
-        words = words[1:]
-    return " ".join(words)
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """An existing record that may be the thing a name means."""
-
-    slug: str
-    kind: str
-    name: str
-    score: float
-    reason: str
-    matched: str
-
-    def as_dict(self) -> dict[str, object]:
-        """Return the JSON form of ``consortia-kg reconcile --format json``."""
-        return {
-            "slug": self.slug,
-            "kind": self.kind,
-            "name": self.name,
-            "score": round(self.score, 1),
-            "reason": self.reason,
-            "matched": self.matched,
-        }
 
 
 @dataclass
@@ -163,79 +79,6 @@ def _entry(slug: str, kind: str, record: Mapping[str, Any]) -> _Entry:
         identifiers,
         original,
     )
-
-
-class NameIndex:
-    """Records (as plain dicts) that names are matched against."""
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], _Entry] = {}
-
-    def add(self, slug: str, record: Mapping[str, Any], kind: str = "organisation") -> None:
-        """Add (or replace) a record: its name, acronym, aliases, labels and identifiers."""
-        self._entries[(kind, slug)] = _entry(slug, kind, record)
-
-    def __len__(self) -> int:
-        return len(self._entries)
-
-    def match(
-        self,
-        name: str = "",
-        *,
-        acronym: str = "",
-        ror: str | None = None,
-        wikidata: str | None = None,
-        identifiers: Iterable[tuple[str, str]] = (),
-        floor: float = SHOW_SCORE,
-        limit: int | None = None,
-    ) -> list[Candidate]:
-        """Return the records ``name`` (and the ids given) may mean, best first."""
-        from rapidfuzz import fuzz
-
-        tail = _TRAILING_ACRONYM.search(name)
-        if tail and not acronym:  # "Centre for Genomic Regulation (CRG)"
-            name, acronym = name[: tail.start()], tail.group(1)
-        query = normalise_name(name)
-        query_acronym = normalise_name(acronym) if acronym else ""
-        ids = set(identifiers)
-        best: dict[tuple[str, str], Candidate] = {}
-
-        def offer(entry: _Entry, score: float, reason: str, matched: str) -> None:
-            key = (entry.kind, entry.slug)
-            old = best.get(key)
-            if score >= floor and (old is None or score > old.score):
-                best[key] = Candidate(entry.slug, entry.kind, entry.name, score, reason, matched)
-
-        for entry in self._entries.values():
-            if (ror and entry.ror and ror != entry.ror) or (
-                wikidata and entry.wikidata and wikidata != entry.wikidata
-            ):
-                continue  # the registries say these are different organisations
-            if ror and entry.ror == ror:
-                offer(entry, 100.0, "same ROR id", ror)
-                continue
-            if wikidata and entry.wikidata == wikidata:
-                offer(entry, 100.0, "same Wikidata id", wikidata)
-                continue
-            shared = sorted(ids & entry.identifiers)
-            if shared:
-                offer(entry, 100.0, f"same {shared[0][0]} id", shared[0][1])
-                continue
-            if not query and not query_acronym:
-                continue
-            for norm, what in entry.names:
-                if query and norm == query:
-                    offer(entry, 100.0, f"same {what}", entry.original[norm])
-            for text in {query, query_acronym} & entry.acronyms.keys():
-                offer(entry, ACRONYM_SCORE, "same acronym", entry.acronyms[text])
-            if len(query) >= _FUZZY_MIN_LENGTH:
-                for norm, _ in entry.names:
-                    if len(norm) < _FUZZY_MIN_LENGTH:
-                        continue
-                    score = min(float(fuzz.token_sort_ratio(query, norm)), _FUZZY_CAP)
-                    offer(entry, score, "similar name", entry.original[norm])
-        found = sorted(best.values(), key=lambda c: (-c.score, c.kind, c.slug))
-        return found[:limit] if limit is not None else found
 
 
 def find_likely_duplicates(records: Iterable[Record]) -> list[Problem]:

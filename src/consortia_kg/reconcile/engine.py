@@ -1,0 +1,376 @@
+"""The reconciliation engine: which known organisation (or consortium) a name means.
+
+Evidence is weighed strongest first:
+
+1. **identifiers**: the same ROR, Wikidata, PIC, GEPRIS, GRID, ISNI, FundRef or registry id scores
+   100 and is *certain*. A candidate carrying a *different* id of a scheme the query names is
+   excluded: two registries' ids of one scheme say two organisations;
+2. **names**: the same name, alias or label (case, accents, punctuation, "&"/"and" and a leading
+   "The" aside) scores 100; a similar name scores its rapidfuzz ``token_sort_ratio``, capped at
+   99; the same acronym (given, or written in brackets in either name) scores
+   :data:`ACRONYM_SCORE`, and lifts a similar name it agrees with;
+3. **place**: a country on both sides that differs caps the score at :data:`COUNTRY_CONFLICT_CAP`
+   (below every band that links or asks); the same country or city adds a little.
+
+A match is *certain* (an importer links it without a curator) only for an identical identifier,
+or an identical name with no country conflict, where no other candidate is as good. Everything
+else is a proposal: importers put it in the review file (``review``) unless a curator decided it.
+
+Matching is *blocked*, never all-pairs: a name is scored only against the records that share its
+exact name, an acronym, or one of its least common words (or a word's first four letters, which
+catches most typos). :data:`CANDIDATE_CAP` bounds the work per name (bench/reconcile_scale.py:
+50,000 names against 50,000 records).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz, process
+
+from consortia_kg.reconcile.names import (
+    acronyms_in,
+    normalise_identifier,
+    normalise_name,
+    split_trailing_acronym,
+)
+
+__all__ = [
+    "ACRONYM_SCORE",
+    "ASK_SCORE",
+    "CANDIDATE_CAP",
+    "COUNTRY_CONFLICT_CAP",
+    "LINK_SCORE",
+    "SHOW_SCORE",
+    "Entity",
+    "Match",
+    "Query",
+    "Reconciler",
+]
+
+#: A name scoring this much with no certainty is still only proposed: a curator decides.
+LINK_SCORE = 95.0
+#: From here up a candidate is proposed (asked, or put in the review file).
+ASK_SCORE = 85.0
+#: ``consortia-kg reconcile`` (and ``/reconcile``) list candidates from here up.
+SHOW_SCORE = 60.0
+#: The score of an acronym match: acronyms are short and shared, so never certain.
+ACRONYM_SCORE = 90.0
+#: A country on both sides that differs caps the score here: shown, never proposed.
+COUNTRY_CONFLICT_CAP = 70.0
+#: What the same country (or city) adds to a score below 100.
+PLACE_BONUS = 2.0
+#: At most this many records are scored per name (the least common words' records first).
+CANDIDATE_CAP = 400
+#: A word (or prefix) in more names than this is too common to block on ("university").
+MAX_KEY_FREQUENCY = 5000
+_FUZZY_CAP = 99.0
+#: Names shorter than this (normalised) are matched only exactly.
+_FUZZY_MIN_LENGTH = 5
+_SCHEME_LABELS = {"ror": "ROR", "wikidata": "Wikidata", "pic": "PIC", "gepris": "GEPRIS",
+                  "grid": "GRID", "isni": "ISNI", "fundref": "FundRef"}  # fmt: skip
+
+Key = tuple[str, str]  # (kind, key)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A thing names are matched against: a record, or a registry's organisation."""
+
+    key: str
+    kind: str
+    name: str
+    names: tuple[str, ...] = ()  # aliases
+    labels: tuple[str, ...] = ()  # other names, other languages
+    acronyms: tuple[str, ...] = ()
+    identifiers: frozenset[tuple[str, str]] = frozenset()
+    countries: frozenset[str] = frozenset()  # ISO 3166-1 alpha-2
+    cities: frozenset[str] = frozenset()
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Query:
+    """A name to reconcile, with what else is known about it."""
+
+    name: str = ""
+    acronym: str = ""
+    country: str = ""
+    city: str = ""
+    identifiers: tuple[tuple[str, str], ...] = ()
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A candidate for a query: how good, and whether certain enough to link without a curator."""
+
+    key: str
+    kind: str
+    name: str
+    score: float
+    certain: bool
+    reason: str
+    matched: str
+    evidence: tuple[str, ...] = ()
+
+    @property
+    def slug(self) -> str:
+        """The record's slug (the key of an entity made from a record)."""
+        return self.key
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the JSON form of ``consortia-kg reconcile --format json``."""
+        return {
+            "slug": self.key,
+            "kind": self.kind,
+            "name": self.name,
+            "score": round(self.score, 1),
+            "certain": self.certain,
+            "reason": self.reason,
+            "matched": self.matched,
+            "evidence": list(self.evidence),
+        }
+
+
+@dataclass
+class _Prepared:
+    entity: Entity
+    names: dict[str, tuple[str, str]]  # normalised → (as written, what: name | alias | label)
+    sorted_names: dict[str, str] = field(default_factory=dict)  # normalised → words sorted
+    acronyms: dict[str, str] = field(default_factory=dict)  # normalised → as written
+    identifiers: dict[str, set[str]] = field(default_factory=dict)  # scheme → values
+    countries: frozenset[str] = frozenset()
+    cities: frozenset[str] = frozenset()
+
+
+def _prepare(entity: Entity) -> _Prepared:
+    prepared = _Prepared(entity, {})
+
+    def add_name(text: str, what: str) -> None:
+        bare, tail = split_trailing_acronym(text)
+        for form in (text, bare):
+            norm = normalise_name(form)
+            if norm and norm not in prepared.names:
+                prepared.names[norm] = (text, what)
+                prepared.sorted_names[norm] = " ".join(sorted(norm.split()))
+        for acronym in acronyms_in(text) + ([tail] if tail else []):
+            add_acronym(acronym)
+
+    def add_acronym(text: str) -> None:
+        norm = normalise_name(text)
+        if norm:
+            prepared.acronyms.setdefault(norm, text)
+
+    add_name(entity.name, "name")
+    for alias in entity.names:
+        add_name(alias, "alias")
+    for label in entity.labels:
+        add_name(label, "label")
+    for acronym in entity.acronyms:
+        add_acronym(acronym)
+    for scheme, value in entity.identifiers:
+        prepared.identifiers.setdefault(scheme, set()).add(normalise_identifier(scheme, value))
+    prepared.countries = frozenset(c.upper() for c in entity.countries if c)
+    prepared.cities = frozenset(normalise_name(c) for c in entity.cities if c)
+    return prepared
+
+
+def _block_keys(norm: str) -> set[str]:
+    """A name's blocking keys: its words, and the first four letters of its longer words."""
+    keys = set()
+    for word in norm.split():
+        if len(word) >= 2:
+            keys.add(word)
+        if len(word) >= 5:
+            keys.add("^" + word[:4])
+    return keys
+
+
+class Reconciler:
+    """Organisations and consortia to match names against, indexed for blocked matching."""
+
+    def __init__(self, entities: Iterable[Entity] = ()) -> None:
+        self._items: dict[Key, _Prepared] = {}
+        self._by_id: dict[tuple[str, str], set[Key]] = {}
+        self._by_name: dict[str, set[Key]] = {}
+        self._by_acronym: dict[str, set[Key]] = {}
+        self._by_block: dict[str, set[Key]] = {}
+        for entity in entities:
+            self.add(entity)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, kind: str, key: str) -> Entity | None:
+        """Return the entity ``key`` of ``kind``, or None."""
+        item = self._items.get((kind, key))
+        return item.entity if item else None
+
+    def entities(self) -> list[Entity]:
+        """Return every entity, in the order they were added."""
+        return [item.entity for item in self._items.values()]
+
+    def add(self, entity: Entity) -> None:
+        """Add ``entity``, replacing the one with its kind and key."""
+        ident: Key = (entity.kind, entity.key)
+        if ident in self._items:
+            self.remove(entity.kind, entity.key)
+        item = _prepare(entity)
+        self._items[ident] = item
+        for index, keys in self._keys(item):
+            for k in keys:
+                index.setdefault(k, set()).add(ident)
+
+    def remove(self, kind: str, key: str) -> None:
+        """Forget the entity ``key`` of ``kind`` (nothing happens when there is none)."""
+        item = self._items.pop((kind, key), None)
+        if item is None:
+            return
+        for index, keys in self._keys(item):
+            for k in keys:
+                index.get(k, set()).discard((kind, key))
+
+    def _keys(
+        self, item: _Prepared
+    ) -> list[tuple[dict[str, set[Key]] | dict[tuple[str, str], set[Key]], set]]:  # type: ignore[type-arg]
+        blocks: set[str] = set()
+        for norm in item.names:
+            blocks |= _block_keys(norm)
+        ids = {(scheme, v) for scheme, values in item.identifiers.items() for v in values}
+        return [
+            (self._by_id, ids),
+            (self._by_name, set(item.names)),
+            (self._by_acronym, set(item.acronyms)),
+            (self._by_block, blocks),
+        ]
+
+    # --- matching ------------------------------------------------------------------------
+
+    def match(
+        self, query: Query, *, limit: int | None = 5, floor: float = SHOW_SCORE
+    ) -> list[Match]:
+        """Return the candidates ``query`` may mean, best first, scoring ``floor`` or more."""
+        ids = {(s, normalise_identifier(s, v)) for s, v in query.identifiers if v and v.strip()}
+        kinds = {query.kind} if query.kind else None
+        by_id = {
+            k for i in ids for k in self._by_id.get(i, ())
+            if (kinds is None or k[0] in kinds) and not self._conflicts(k, ids)
+        }  # fmt: skip
+        if by_id:
+            found = [self._id_match(k, ids, len(by_id) == 1) for k in by_id]
+            return _ranked(found, floor, limit)
+        bare, tail = split_trailing_acronym(query.name)
+        acronym = query.acronym or tail or next(iter(acronyms_in(query.name)), "")
+        name = normalise_name(bare)
+        acronym_norm = normalise_name(acronym)
+        if not name and not acronym_norm:
+            return []
+        candidates = {
+            k for k in self._candidates(name, acronym_norm)
+            if (kinds is None or k[0] in kinds) and not self._conflicts(k, ids)
+        }  # fmt: skip
+        found = [m for k in candidates if (m := self._score(k, query, name, acronym_norm))]
+        exact = [m for m in found if m.certain]
+        if len(exact) > 1:  # one name, several records: a curator chooses
+            found = [_uncertain(m, "several records have this name") if m.certain else m
+                     for m in found]  # fmt: skip
+        return _ranked(found, floor, limit)
+
+    def _conflicts(self, key: Key, ids: set[tuple[str, str]]) -> bool:
+        """Whether record ``key`` has ids of a scheme the query names, none the query's."""
+        held = self._items[key].identifiers
+        schemes = {scheme for scheme, _ in ids if held.get(scheme)}
+        return any(not any((s, v) in ids for v in held[s]) for s in schemes)
+
+    def _id_match(self, key: Key, ids: set[tuple[str, str]], alone: bool) -> Match:
+        item = self._items[key]
+        scheme, value = min(i for i in ids if value_in(item, i))
+        label = _SCHEME_LABELS.get(scheme, scheme)
+        return Match(
+            key[1], key[0], item.entity.name, 100.0, alone, f"same {label} id", value,
+            () if alone else ("several records have this id",),
+        )  # fmt: skip
+
+    def _candidates(self, name: str, acronym: str) -> set[Key]:
+        found: set[Key] = set(self._by_name.get(name, ()))
+        for text in {acronym, name if len(name) <= 12 else ""} - {""}:
+            found |= self._by_acronym.get(text, set())
+            found |= self._by_name.get(text, set())
+        if len(name) < _FUZZY_MIN_LENGTH:
+            return found
+        blocks = sorted(
+            (len(keys), k) for k in _block_keys(name)
+            if (keys := self._by_block.get(k)) and len(keys) <= MAX_KEY_FREQUENCY
+        )  # fmt: skip
+        budget = CANDIDATE_CAP
+        for size, k in blocks:
+            if budget <= 0:
+                break
+            if size > budget and found:
+                continue  # a commoner key than the work left allows: the rarer ones decided
+            found |= self._by_block[k]
+            budget -= size
+        return found
+
+    def _score(self, key: Key, query: Query, name: str, acronym: str) -> Match | None:
+        item = self._items[key]
+        score, reason, matched = 0.0, "", ""
+        if name in item.names:
+            written, what = item.names[name]
+            score, reason, matched = 100.0, f"same {what}", written
+        elif len(name) >= _FUZZY_MIN_LENGTH:
+            choices = [s for n, s in item.sorted_names.items() if len(n) >= _FUZZY_MIN_LENGTH]
+            best = process.extractOne(" ".join(sorted(name.split())), choices, scorer=fuzz.ratio)
+            if best is not None:
+                norm = next(n for n, s in item.sorted_names.items() if s == best[0])
+                score, reason, matched = (
+                    min(best[1], _FUZZY_CAP),
+                    "similar name",
+                    item.names[norm][0],
+                )
+        shared_acronym = next(
+            (item.acronyms[a] for a in (acronym, name) if a and a in item.acronyms), None
+        )
+        evidence: list[str] = []
+        if shared_acronym is not None:
+            if score < ACRONYM_SCORE:
+                score, reason, matched = ACRONYM_SCORE, "same acronym", shared_acronym
+            elif score < 100:
+                score = min(score + PLACE_BONUS, _FUZZY_CAP)
+                evidence.append(f"same acronym {shared_acronym}")
+        if not score:
+            return None
+        certain = score == 100.0
+        country = query.country.strip().upper()
+        if country and item.countries:
+            if country in item.countries:
+                evidence.append(f"same country {country}")
+                score = score if score == 100 else min(score + PLACE_BONUS, _FUZZY_CAP)
+            else:
+                evidence.append(
+                    f"other country: {', '.join(sorted(item.countries))}, not {country}"
+                )
+                score, certain = min(score, COUNTRY_CONFLICT_CAP), False
+        city = normalise_name(query.city)
+        if city and city in item.cities:
+            evidence.append(f"same city {query.city.strip()}")
+            score = score if score == 100 else min(score + PLACE_BONUS, _FUZZY_CAP)
+        return Match(key[1], key[0], item.entity.name, float(score), certain, reason, matched,
+                     tuple(evidence))  # fmt: skip
+
+
+def value_in(item: _Prepared, ident: tuple[str, str]) -> bool:
+    """Whether ``item`` carries the identifier ``ident`` (scheme, normalised value)."""
+    return ident[1] in item.identifiers.get(ident[0], ())
+
+
+def _uncertain(match: Match, why: str) -> Match:
+    return Match(match.key, match.kind, match.name, match.score, False, match.reason,
+                 match.matched, (*match.evidence, why))  # fmt: skip
+
+
+def _ranked(found: list[Match], floor: float, limit: int | None) -> list[Match]:
+    kept = sorted((m for m in found if m.score >= floor), key=lambda m: (-m.score, m.kind, m.key))
+    return kept[:limit] if limit is not None else kept

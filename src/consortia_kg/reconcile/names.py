@@ -1,0 +1,97 @@
+"""Names and identifiers as reconciliation compares them: normalised, acronyms pulled out.
+
+Everything here is pure text work, shared by the engine (``engine``), the likely-duplicate check
+(``duplicates``) and the importers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = [
+    "acronyms_in",
+    "normalise_identifier",
+    "normalise_name",
+    "split_trailing_acronym",
+]
+
+_APOSTROPHES = re.compile("['’ʼ`´]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_TRAILING_ACRONYM = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
+#: "(ECRIN)", "(EMBL-EBI)", "(CNRS UMR 5535)": a bracket of at most 20 characters, one capital
+_BRACKETED = re.compile(r"\(([^()]{1,20})\)")
+
+
+def normalise_name(text: str) -> str:
+    """Return ``text`` without case, accents, punctuation, ``&``, a leading "the" or extra spaces.
+
+    >>> normalise_name("  The Children’s Hospital of Philadelphia ")
+    'childrens hospital of philadelphia'
+    >>> normalise_name("Biogéochimie des Écosystèmes & Forêts")
+    'biogeochimie des ecosystemes and forets'
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    plain = plain.replace("&", " and ").replace("ß", "ss")
+    plain = _APOSTROPHES.sub("", plain)
+    words = _NON_WORD.sub(" ", plain).split()
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return " ".join(words)
+
+
+def split_trailing_acronym(name: str) -> tuple[str, str]:
+    """Return ``name`` without a trailing bracket, and the bracket's text (or "").
+
+    >>> split_trailing_acronym("Centre for Genomic Regulation (CRG)")
+    ('Centre for Genomic Regulation', 'CRG')
+    """
+    tail = _TRAILING_ACRONYM.search(name)
+    if not tail or not _looks_like_acronym(tail.group(1)):
+        return name, ""
+    return name[: tail.start()], tail.group(1).strip()
+
+
+def acronyms_in(name: str) -> list[str]:
+    """Return the acronyms written in brackets anywhere in ``name``.
+
+    >>> acronyms_in("European Clinical Research Infrastructure Network (ECRIN) - ERIC")
+    ['ECRIN']
+    """
+    return [
+        m.group(1).strip() for m in _BRACKETED.finditer(name) if _looks_like_acronym(m.group(1))
+    ]
+
+
+def _looks_like_acronym(text: str) -> bool:
+    """One or two words with a capital letter, not a year or a plain lower-case phrase."""
+    words = text.split()
+    return 0 < len(words) <= 2 and any(ch.isupper() for ch in text) and not text.isdigit()
+
+
+_ROR_ID = re.compile(r"(?:https?://)?(?:www\.)?ror\.org/([0-9a-z]{9})$", re.IGNORECASE)
+_WIKIDATA_ID = re.compile(r"(?:https?://(?:www\.)?wikidata\.org/(?:wiki|entity)/)?(Q\d+)$", re.I)
+_GEPRIS_ID = re.compile(r"(?:https?://gepris\.dfg\.de/gepris/institution/)?(\d+)$")
+
+
+def normalise_identifier(scheme: str, value: str) -> str:
+    """Return ``value`` as the engine compares it: one spelling per identifier.
+
+    >>> normalise_identifier("ror", "ROR.org/02CATSS52")
+    'https://ror.org/02catss52'
+    >>> normalise_identifier("isni", "0000 0001 2 153 8870")
+    '0000000121538870'
+    >>> normalise_identifier("gepris", "https://gepris.dfg.de/gepris/institution/10081")
+    '10081'
+    """
+    text = value.strip()
+    if scheme == "ror" and (m := _ROR_ID.search(text)):
+        return "https://ror.org/" + m.group(1).lower()
+    if scheme == "wikidata" and (m := _WIKIDATA_ID.search(text)):
+        return m.group(1).upper()
+    if scheme == "gepris" and (m := _GEPRIS_ID.search(text)):
+        return m.group(1)
+    if scheme in {"isni", "pic", "fundref"}:
+        return re.sub(r"[\s-]", "", text).upper()
+    return text.casefold()
