@@ -93,7 +93,7 @@ async def service(ctx: Context, request: Request, generation: Generation) -> Res
         batch = api.parse_batch(text, generation.base)
     except api.ReconcileError as error:
         raise _problem(error) from None
-    reconciler = generation.reconciler
+    reconciler = await generation.reconciler()
 
     def answer_all() -> dict[str, Any]:
         return {key: {"result": api.answer(reconciler, parsed)} for key, parsed in batch}
@@ -106,7 +106,8 @@ async def preview(ctx: Context, request: Request, generation: Generation) -> Res
     """A small HTML card about one entity, for a client's iframe."""
     ident = request.query_params.get("id", "").strip()
     kind = ident.partition("/")[0]
-    entity = generation.reconciler.get(kind, ident) if kind in api.TYPES else None
+    reconciler = await generation.reconciler()
+    entity = reconciler.get(kind, ident) if kind in api.TYPES else None
     if entity is None:
         raise HTTPProblem(
             404,
