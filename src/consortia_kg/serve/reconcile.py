@@ -100,6 +100,7 @@ IDENTIFIER_SCHEMES = {
     "grid": "GRID id",
     "isni": "ISNI",
     "fundref": "FundRef (Crossref Funder Registry) id",
+    "ga4gh-registry": "GA4GH registry id",
 }
 
 #: Every property a query may name in ``properties`` (``pid``): id → (name, description).
