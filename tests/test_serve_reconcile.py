@@ -268,7 +268,7 @@ def test_suggest_types_and_properties(service: str) -> None:
 @pytest.mark.parametrize(
     ("given", "code"),
     [("de", "DE"), ("DEU", "DE"), ("Germany", "DE"), ("United Kingdom", "GB"), ("UK", "GB"),
-     ("EL", "GR"), ("United States", "US"), ("Côte d'Ivoire", "CI"), ("korea", None),
+     ("EL", "GR"), ("na", "NA"), ("United States", "US"), ("Côte d'Ivoire", "CI"), ("korea", None),
      ("Atlantis", None), ("XX", None)],
 )  # fmt: skip
 def test_a_country_is_a_code_or_a_name(given: str, code: str | None) -> None:

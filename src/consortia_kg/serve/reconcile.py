@@ -178,7 +178,8 @@ def resolve_country(value: str) -> str | None:
         _COUNTRIES.update(_country_names())
     text = value.strip()
     if re.fullmatch(r"[A-Za-z]{2}", text):
-        code = country_code(text.upper())  # the EU's UK and EL as ISO's GB and GR
+        # the EU's UK and EL as ISO's GB and GR (CORDIS's "NA", no value, is Namibia here)
+        code = country_code(text.upper()) or text.upper()
         return code if code in _COUNTRIES.values() else None
     return _COUNTRIES.get(normalise_name(text))
 
