@@ -211,11 +211,57 @@ def test_a_mistake_is_a_400_that_says_what_to_fix(service: str, batch: str, said
     assert said in text, text
 
 
-def test_data_extension_and_other_bodies_are_refused(service: str) -> None:
-    status, _, body = _get(service, extend='{"ids": [], "properties": []}')
-    assert status == 400 and b"data extension" in body
+def test_a_body_that_is_not_a_form_is_refused(service: str) -> None:
     status, _, body = http(service, b'{"q0": {}}', {"Content-Type": "application/json"})
     assert status == 415 and b"x-www-form-urlencoded" in body
+
+
+# --- data extension -----------------------------------------------------------------------------
+
+
+def test_extension_proposes_its_properties(service: str) -> None:
+    _, _, body = _get(service)
+    extend = json.loads(body)["extend"]["propose_properties"]
+    url = extend["service_url"] + extend["service_path"]
+    status, _, body = _get(url, type=ORGANISATION)
+    proposal = check("data-extension-property-proposal", json.loads(body))
+    assert status == 200 and proposal["type"] == ORGANISATION
+    assert {"country", "homepage", "acronym", "ror", "pic"} <= {
+        p["id"] for p in proposal["properties"]
+    }
+    status, _, _ = _get(url, type="Person")
+    assert status == 400
+
+
+def test_extension_adds_the_records_values(service: str) -> None:
+    chosen = [r for r in RECORDS if r.get("homepage") and r.get("identifiers")][:3]
+    chosen += [r for r in RECORDS if r.get("acronym")][:2]
+    assert len(chosen) >= 2
+    properties = ["acronym", "homepage", "ga4gh-registry", "pic", "country"]
+    query = {
+        "ids": [r["path"] for r in chosen] + ["organisation/no-such-record"],
+        "properties": [{"id": p} for p in properties],
+    }
+    check("data-extension-query", query)
+    form = urllib.parse.urlencode({"extend": json.dumps(query)}).encode()
+    status, _, body = http(service, form)
+    assert status == 200, body[:300]
+    answer = check("data-extension-response", json.loads(body))
+    assert [m["id"] for m in answer["meta"]] == properties
+    for record in chosen:
+        row = {
+            p: [v["str"] for v in values] for p, values in answer["rows"][record["path"]].items()
+        }
+        assert row["acronym"] == ([record["acronym"]] if record.get("acronym") else [])
+        assert row["homepage"] == ([record["homepage"]] if record.get("homepage") else [])
+        for scheme in ("ga4gh-registry", "pic"):
+            given = [
+                str(i["value"]) for i in record.get("identifiers", []) if i["scheme"] == scheme
+            ]
+            assert row[scheme] == sorted(given)
+    assert all(v == [] for v in answer["rows"]["organisation/no-such-record"].values())
+    status, _, body = _get(service, extend=json.dumps({"ids": [], "properties": [{"id": "x"}]}))
+    assert status == 400 and b"'x' is not a property" in body
 
 
 # --- preview and suggest ------------------------------------------------------------------------

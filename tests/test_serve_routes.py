@@ -41,6 +41,7 @@ from consortia_kg.serve.routes import ROUTES, find_route
         ("searchx", "entity", {"rel": "searchx"}),
         ("reconcile", "service", {}),
         ("reconcile/preview", "preview", {}),
+        ("reconcile/propose", "propose", {}),
         ("reconcile/suggest/type", "suggest", {"what": "type"}),
         ("reconcile/suggest/other", "entity", {"rel": "reconcile/suggest/other"}),
     ],

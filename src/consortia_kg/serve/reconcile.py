@@ -30,8 +30,10 @@ from .index import EntityIndex
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "EXTEND_PROPERTIES",
     "FACTS_QUERY",
     "MAX_BATCH",
+    "MAX_EXTEND",
     "MAX_LIMIT",
     "MAX_TEXT",
     "PREVIEW_SIZE",
@@ -42,9 +44,13 @@ __all__ = [
     "ReconcileError",
     "answer",
     "build_reconciler",
+    "extend",
+    "homepage_query",
     "manifest",
     "parse_batch",
+    "parse_extend",
     "preview_html",
+    "propose_properties",
     "resolve_country",
     "suggest_entities",
     "suggest_properties",
@@ -57,6 +63,8 @@ MAX_BATCH = 100
 MAX_TEXT = 500
 #: Candidates per query when the query sets no ``limit``, and the most it may ask for.
 DEFAULT_LIMIT, MAX_LIMIT = 5, 25
+#: At most this many entities in one data extension request (OpenRefine sends 10 or so).
+MAX_EXTEND = 200
 #: The preview card's size in pixels (width, height), as the manifest tells clients.
 PREVIEW_SIZE = (400, 160)
 
@@ -111,6 +119,16 @@ PROPERTIES: dict[str, tuple[str, str]] = {
     **{scheme: (label, f"the {label}: same id, certain match") for scheme, label in
        IDENTIFIER_SCHEMES.items()},
 }  # fmt: skip
+
+#: What data extension (``extend=``) adds to a reconciled column: id → name. The homepage is read
+#: from the store; the rest is the engine's entity.
+EXTEND_PROPERTIES: dict[str, str] = {
+    "country": "Country (ISO 3166 code)",
+    "city": "City",
+    "acronym": "Acronym",
+    "homepage": "Homepage",
+    **{scheme: label for scheme, label in IDENTIFIER_SCHEMES.items()},
+}
 
 #: Places and outside links of organisations and consortia; their names and identifiers come from
 #: the server's index (one scan of the names serves both). Rows are (subject, predicate, value).
@@ -449,6 +467,92 @@ def answer(reconciler: Reconciler, parsed: Parsed) -> list[dict[str, Any]]:
     ]
 
 
+# --- data extension ---------------------------------------------------------------------------
+
+
+def parse_extend(text: str) -> tuple[list[str], list[str]]:
+    """Read a data extension query (``extend=``) into entity ids and property ids."""
+    try:
+        raw = json.loads(text)
+    except ValueError as exc:
+        raise ReconcileError(
+            f"extend is not JSON: {exc}",
+            hint='send extend={"ids": ["organisation/…"], "properties": [{"id": "country"}]}',
+        ) from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("ids"), list):
+        raise ReconcileError(
+            'extend must be {"ids": [...], "properties": [{"id": ...}]}',
+            hint='send extend={"ids": ["organisation/…"], "properties": [{"id": "country"}]}',
+        )
+    ids, properties = raw["ids"], raw.get("properties")
+    if not all(isinstance(i, str) and len(i) <= MAX_TEXT for i in ids):
+        raise ReconcileError("extend: every id must be a string, as a reconciliation answer gives")
+    if len(ids) > MAX_EXTEND:
+        raise ReconcileError(
+            f"extend: {len(ids)} ids; this service extends at most {MAX_EXTEND} at once",
+            hint=f"send at most {MAX_EXTEND} ids a request",
+        )
+    if not isinstance(properties, list) or not all(
+        isinstance(p, Mapping) and isinstance(p.get("id"), str) for p in properties
+    ):
+        raise ReconcileError('extend: properties must be a list of {"id": "…"}')
+    pids = [str(p["id"]) for p in properties]
+    unknown = [pid for pid in pids if pid not in EXTEND_PROPERTIES]
+    if unknown:
+        raise ReconcileError(
+            f"extend: {unknown[0]!r} is not a property this service extends with",
+            hint="use one of: " + ", ".join(EXTEND_PROPERTIES),
+        )
+    return ids, pids
+
+
+def homepage_query(iris: Iterable[str]) -> str:
+    """Return the SELECT of the homepages (``schema:url``) of ``iris`` (IRIs the graph mints)."""
+    values = " ".join(f"<{iri}>" for iri in sorted(set(iris)))
+    return f"SELECT ?s ?url WHERE {{ VALUES ?s {{ {values} }} ?s <{SCHEMA}url> ?url }}"
+
+
+def extend(
+    reconciler: Reconciler,
+    ids: list[str],
+    pids: list[str],
+    homepages: Mapping[str, list[str]],
+) -> dict[str, Any]:
+    """Return the data extension answer: each id's values of each property, as strings."""
+    rows: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for ident in ids:
+        kind = ident.partition("/")[0]
+        entity = reconciler.get(kind, ident) if kind in TYPES else None
+        row: dict[str, list[str]] = {pid: [] for pid in pids}
+        if entity is not None:
+            ids_by_scheme: dict[str, list[str]] = {}
+            for scheme, value in sorted(entity.identifiers):
+                ids_by_scheme.setdefault(scheme, []).append(value)
+            for pid in pids:
+                if pid == "country":
+                    row[pid] = sorted(entity.countries)
+                elif pid == "city":
+                    row[pid] = sorted(entity.cities)
+                elif pid == "acronym":
+                    row[pid] = list(entity.acronyms)
+                elif pid == "homepage":
+                    row[pid] = sorted(homepages.get(ident, ()))
+                else:
+                    row[pid] = ids_by_scheme.get(pid, [])
+        rows[ident] = {pid: [{"str": v} for v in values] for pid, values in row.items()}
+    return {"meta": [{"id": pid, "name": EXTEND_PROPERTIES[pid]} for pid in pids], "rows": rows}
+
+
+def propose_properties(type_id: str, limit: int) -> dict[str, Any]:
+    """Return the properties data extension offers for a type (both types have the same)."""
+    kind = _type_kind(type_id, "type")
+    return {
+        "type": TYPES[kind].id,
+        "properties": [{"id": p, "name": n} for p, n in EXTEND_PROPERTIES.items()][:limit],
+        "limit": limit,
+    }
+
+
 # --- manifest, suggest, preview -----------------------------------------------------------------
 
 
@@ -472,6 +576,10 @@ def manifest(base: str, here: str, service_version: str) -> dict[str, Any]:
         "suggest": {
             kind: {"service_url": service, "service_path": f"/suggest/{kind}"}
             for kind in ("entity", "type", "property")
+        },
+        "extend": {
+            "propose_properties": {"service_url": service, "service_path": "/propose"},
+            "property_settings": [],
         },
         "batchSize": MAX_BATCH,
     }

@@ -102,6 +102,7 @@ ROUTES: tuple[Route, ...] = (
     Route(".well-known/void", home.see_dataset),
     Route("reconcile", reconcile.service, READ_AND_POST),
     Route("reconcile/preview", reconcile.preview),
+    Route("reconcile/propose", reconcile.propose),
     Route("reconcile/suggest/{what:suggest}", reconcile.suggest),
     Route("static/{name:path}", home.static),
     Route("{kind:listed}/", home.listing),

@@ -1,7 +1,8 @@
 """The reconciliation service at ``/reconcile`` (W3C Entity Reconciliation API 0.2) on HTTP.
 
 ``GET /reconcile`` answers the service manifest; ``queries=`` (GET, or a POSTed form as
-OpenRefine sends it) a batch of queries; ``/reconcile/preview?id=`` an HTML card;
+OpenRefine sends it) a batch of queries; ``extend=`` data extension (``/reconcile/propose?type=``
+the properties it offers); ``/reconcile/preview?id=`` an HTML card;
 ``/reconcile/suggest/{entity|type|property}?prefix=`` auto-completion. Every JSON answer may be
 wrapped for JSONP (``callback=``) and carries ``Access-Control-Allow-Origin: *`` (the API asks for
 CORS on every endpoint, with or without an ``Origin``). The protocol itself is in
@@ -13,6 +14,7 @@ a batch of at most :data:`~..reconcile.MAX_BATCH` queries of at most
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -21,9 +23,10 @@ from starlette.responses import Response
 
 from .. import reconcile as api
 from ..generation import SERVE_VERSION, Generation
+from ..jobs import QueryJob
 from .base import Context, HTTPProblem, read_body
 
-__all__ = ["preview", "service", "suggest"]
+__all__ = ["preview", "propose", "service", "suggest"]
 
 _JSON = "application/json; charset=utf-8"
 _HEADERS = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
@@ -79,12 +82,7 @@ async def service(ctx: Context, request: Request, generation: Generation) -> Res
     """The endpoint: the manifest without parameters, answers to ``queries=``."""
     params = await _params(ctx, request)
     if "extend" in params:
-        raise HTTPProblem(
-            400,
-            "this service offers no data extension (extend=)",
-            hint="read an entity's facts at its page (the manifest's view), or with SPARQL",
-            headers=dict(_HEADERS),
-        )
+        return await _extend(ctx, generation, params)
     text = params.get("queries")
     if text is None:
         manifest = api.manifest(generation.base, _here(ctx, request), SERVE_VERSION)
@@ -100,6 +98,37 @@ async def service(ctx: Context, request: Request, generation: Generation) -> Res
 
     # off the event loop: a batch of fuzzy matches over 44,000 names takes a while
     return _json(await asyncio.to_thread(answer_all), params)
+
+
+async def _extend(ctx: Context, generation: Generation, params: dict[str, str]) -> Response:
+    """Data extension: the values of some properties of reconciled entities."""
+    try:
+        ids, pids = api.parse_extend(params["extend"])
+    except api.ReconcileError as error:
+        raise _problem(error) from None
+    reconciler = await generation.reconciler()
+    homepages: dict[str, list[str]] = {}
+    known = [i for i in ids if reconciler.get(i.partition("/")[0], i) is not None]
+    if "homepage" in pids and known:
+        text = api.homepage_query(generation.base + i for i in known)
+        reply = await ctx.run(generation, QueryJob(text, trusted=True, max_rows=100_000))
+        if reply.status != 200:
+            raise HTTPProblem(reply.status, reply.message, reply.hint, headers=dict(_HEADERS))
+        for row in json.loads(reply.body)["results"]["bindings"]:
+            path = row["s"]["value"].removeprefix(generation.base)
+            homepages.setdefault(path, []).append(row["url"]["value"])
+    return _json(api.extend(reconciler, ids, pids, homepages), params)
+
+
+async def propose(ctx: Context, request: Request, generation: Generation) -> Response:
+    """The properties data extension offers for a type (``type``, ``limit``)."""
+    params = dict(request.query_params)
+    try:
+        limit = api.bounded_int(params.get("limit"), "limit", 100, 100) or 100
+        found = api.propose_properties(params.get("type", "organisation"), limit)
+    except api.ReconcileError as error:
+        raise _problem(error) from None
+    return _json(found, params)
 
 
 async def preview(ctx: Context, request: Request, generation: Generation) -> Response:
