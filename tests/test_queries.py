@@ -250,6 +250,26 @@ def _working_groups(kg: Graph) -> None:
     assert gks["acronym"] == "GKS"
     assert gks["identifier"] == "ga4gh-registry:org.ga4gh.workstream.gks"
     assert gks["group"] == C + "ga4gh/working-group/gks"
+    record = yaml.safe_load((DATA / "consortia" / "ga4gh.yaml").read_text(encoding="utf-8"))
+    for group in record["working_groups"]:  # leads and members as the record names them
+        row = next(r for r in rows if r["group"] == f"{C}ga4gh/working-group/{group['id']}")
+        assert row.get("lead") == (O + group["lead"] if "lead" in group else None)
+        named = {*group.get("members", []), *([group["lead"]] if "lead" in group else [])}
+        assert int(row["organisations"]) == len(named)
+
+
+@real("organisation-working-groups")
+def _organisation_working_groups(kg: Graph) -> None:
+    expected = set()
+    for path in sorted((DATA / "consortia").glob("*.yaml")):
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for group in record.get("working_groups") or []:
+            if group.get("lead") == "eu-crg":
+                expected.add((group["name"], "lead"))
+            elif "eu-crg" in (group.get("members") or []):
+                expected.add((group["name"], "member"))
+    rows = values(kg.query("organisation-working-groups", organisation="eu-crg"))
+    assert {(r["name"], r["role"]) for r in rows} == expected
 
 
 @real("consortia-by-member-country")
@@ -458,6 +478,14 @@ disease_focus: ["Cancer", "Leukaemia"]
 scope: "national"
 host_institutions:
   - organisation: "uk-ac-ebi"
+working_groups:
+  - id: "wp1"
+    name: "Data platform"
+    lead: "test-university"
+    members: ["test-lab", "test-university"]
+  - id: "wp2"
+    name: "Outreach"
+    members: ["test-lab"]
 members:
   - organisation: "uk-ac-ebi"
     role: "founding member"
@@ -536,6 +564,27 @@ def rich(tmp_path_factory: pytest.TempPathFactory) -> Graph:
 
 
 RICH: list[tuple[str, dict[str, Any], list[tuple[str, ...]], tuple[str, ...]]] = [
+    (
+        "working-groups",
+        {"consortium": "alpha-net"},
+        [("Data platform", "Test University", "2"), ("Outreach", "", "1")],
+        ("name", "lead_name", "organisations"),
+    ),
+    (
+        "organisation-working-groups",
+        {"organisation": "test-lab"},
+        [
+            ("Alpha Cancer Network", "Data platform", "member"),
+            ("Alpha Cancer Network", "Outreach", "member"),
+        ],
+        ("consortium_name", "name", "role"),
+    ),
+    (
+        "organisation-working-groups",
+        {"organisation": "test-university"},
+        [("Alpha Cancer Network", "Data platform", "lead")],
+        ("consortium_name", "name", "role"),
+    ),
     (
         "consortium-members",
         {"consortium": "alpha-net"},
@@ -661,7 +710,11 @@ RICH: list[tuple[str, dict[str, Any], list[tuple[str, ...]], tuple[str, ...]]] =
     (
         "consortium-governance",
         {"consortium": "alpha-net"},
-        [("host institution", "European Bioinformatics Institute")],
+        [
+            ("host institution", "European Bioinformatics Institute"),
+            ("working group", "Data platform"),
+            ("working group", "Outreach"),
+        ],
         ("kind", "name"),
     ),
     (
@@ -848,7 +901,10 @@ def test_table_is_aligned_and_stdout_holds_rows_only(run: Callable[..., Result])
     result = run("working-groups", "--param", "consortium=ga4gh")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["consortium", "group", "name", "acronym", "identifier", "members"]
+    assert lines[0].split() == [
+        "consortium", "group", "name", "acronym", "identifier", "members", "lead", "lead_name",
+        "organisations",
+    ]  # fmt: skip
     assert set(lines[1]) == {"-", " "}
     assert len(lines) == 2 + 8
     starts = [lines[0].index(word) for word in ("group", "name", "acronym")]
@@ -922,7 +978,7 @@ def test_format_is_guessed_from_output_extension(
         (["consortium-profile"], "needs parameter consortium"),
         (["working-groups", "-f", "turtle"], "--format turtle does not fit a SELECT query"),
         (["consortium-profile", "-p", "consortium=ga4gh", "-f", "csv"], "does not fit"),
-        (["workinggroups"], "did you mean working-groups?"),
+        (["workinggroups"], "did you mean working-groups or organisation-working-groups?"),
         ([], "give a query"),
         (["working-groups", "--sparql", "SELECT * {}"], "give a query"),
         (["working-groups", "-f", "markdown"], "--format markdown is for --list"),

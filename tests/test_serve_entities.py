@@ -278,6 +278,46 @@ def test_organisation_page_lists_its_consortia(server: BackgroundServer) -> None
     assert "Alpha API" in page  # an implementation it runs
 
 
+def _section(page: str, anchor: str) -> str:
+    """The HTML of the page's section ``anchor`` (up to the next heading of a section)."""
+    start = page.index(f'id="{anchor}"')
+    end = page.find("<h2>", page.index("</h2>", start))
+    return page[start : end if end != -1 else len(page)]
+
+
+def test_consortium_page_shows_working_group_lead_and_members(server: BackgroundServer) -> None:
+    _, _, body = fetch(iri(server, "consortium/demo-consortium.html"))
+    groups = _section(body.decode(), "working-groups")
+    assert "lead organisation" in groups and "participating organisation" in groups
+    assert 'href="/kg/organisation/alpha-institute"' in groups  # the lead, linked
+    assert 'href="/kg/organisation/beta-university"' in groups  # a member, linked
+
+
+def test_organisation_page_lists_the_working_groups_it_leads_or_is_in(
+    server: BackgroundServer,
+) -> None:
+    pages = {
+        slug: _section(
+            fetch(iri(server, f"organisation/{slug}.html"))[2].decode(), "working-groups"
+        )
+        for slug in ("alpha-institute", "beta-university")
+    }
+    for slug, role in (("alpha-institute", "lead"), ("beta-university", "member")):
+        assert 'href="/kg/consortium/demo-consortium/working-group/tech"' in pages[slug]
+        assert 'href="/kg/consortium/demo-consortium"' in pages[slug]
+        assert f"<td>{role}</td>" in pages[slug], pages[slug]
+
+
+def test_post_held_by_an_organisation_is_no_person(server: BackgroundServer) -> None:
+    _, _, body = fetch(iri(server, "consortium/demo-consortium.ttl"))
+    graph = rdflib.Graph().parse(data=body, format="turtle")
+    post = rdflib.URIRef(iri(server, "consortium/demo-consortium/post/secretariat"))
+    holder = rdflib.URIRef(iri(server, "organisation/beta-university"))
+    org = rdflib.Namespace("http://www.w3.org/ns/org#")
+    assert (post, org.heldBy, holder) in graph
+    assert (holder, rdflib.RDF.type, rdflib.FOAF.Person) not in graph
+
+
 def test_home_page_counts_and_search(server: BackgroundServer) -> None:
     status, _, body = fetch(server.url, {"Accept": "text/html"})
     page = body.decode()

@@ -233,6 +233,11 @@ def registry_graph(base: str, ident: str) -> str:
     return mint(base, "graph", "registry", ident)
 
 
+def links_graph(base: str) -> str:
+    """Return the named graph of the links the build finds across sources: ``{base}graph/links``."""
+    return mint(base, "graph", "links")
+
+
 # --- items minted under a record's thing (``parent`` is that thing's IRI) ----------------------
 
 

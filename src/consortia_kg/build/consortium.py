@@ -207,6 +207,7 @@ def _governance_units(
                     node, NamedNode(DCTERMS + "identifier"),
                     Literal(f"ga4gh-registry:{registry_id.value}"), registry_id,
                 )  # fmt: skip
+            _group_organisations(emit, node, group, base)
             units.setdefault(slug, node)
     for committee in first_of_each(item.committees, lambda it: it.id):
         slug = value_of(committee.id)
@@ -216,6 +217,20 @@ def _governance_units(
             emit.term(node, ckg("committeeKind"), committee.kind, "committee")
             units.setdefault(slug, node)
     return units
+
+
+def _group_organisations(emit: Emitter, node: NamedNode, group: WorkingGroup, base: str) -> None:
+    """A working group's lead and member organisations, as links to organisation records.
+
+    Not ``org:hasMember``: the named queries read ``org:hasMember``/``org:memberOf`` as
+    consortium membership, and a group's members would count as the consortium's. The two
+    properties are declared sub-properties of ``org:hasMember`` in the ontology instead.
+    """
+    lead = group.lead
+    if lead is not None:
+        emit.add(node, _LEAD, NamedNode(iris.organisation_iri(base, lead.value)), lead)
+    for member in group.members:
+        emit.add(node, _PARTICIPANT, NamedNode(iris.organisation_iri(base, member.value)), member)
 
 
 def _posts(
@@ -252,7 +267,11 @@ def _posts(
                 continue
             emit.add(node, NamedNode(predicate), units[ref.value], ref)
         holder = post.holder
-        if holder is not None and value_of(holder.public) is True:
+        held_by = holder.organisation if holder is not None else None
+        if held_by is not None:  # an organisation, never a person: no personal data either
+            target = NamedNode(iris.organisation_iri(base, held_by.value))
+            emit.add(node, NamedNode(ORG + "heldBy"), target, held_by)
+        elif holder is not None and value_of(holder.public) is True:
             person = NamedNode(iris.post_holder_iri(node.value))
             emit.add(node, NamedNode(ORG + "heldBy"), person, holder)
             emit.node(person, holder, NamedNode(FOAF + "Person"))
@@ -291,6 +310,8 @@ def _members(emit: Emitter, c: NamedNode, item: Consortium, base: str) -> None:
         emit_item_source(emit, m, member.source, base)
 
 
+_LEAD = NamedNode(CKG + "leadOrganisation")
+_PARTICIPANT = NamedNode(CKG + "participatingOrganisation")
 _HAS_MEMBER = NamedNode(ORG + "hasMember")
 _MEMBER_OF = NamedNode(ORG + "memberOf")
 _MEMBER_ORGANISATION = NamedNode(CKG + "MemberOrganization")

@@ -1,4 +1,4 @@
-"""``consortia-kg import page|ror|ga4gh-registry|cordis`` and ``consortia-kg reconcile``.
+"""``consortia-kg import page|ror|ga4gh-registry|cordis|table`` and ``consortia-kg reconcile``.
 
 Every import reads and checks its whole input, plans every record (merging into existing ones),
 and only then writes; a bad input writes nothing. stdout lists the files written (or, with
@@ -245,6 +245,104 @@ def import_registry_command(
     ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
     import_registry(ws, raw, display, path)
     _finish(ws, dry_run, force, started, "import ga4gh-registry")
+
+
+@import_group.command("table")
+@click.argument("consortium", metavar="CONSORTIUM")
+@click.option(
+    "--partners", "partners_file", type=click.Path(path_type=Path), metavar="FILE",
+    help="The partner list (name, acronym, country, role, link, start, end): CSV, TSV or XLSX.",
+)  # fmt: skip
+@click.option(
+    "--work-packages", "wp_file", type=click.Path(path_type=Path), metavar="FILE",
+    help="The work-package list (id, title, lead organisation, member organisations).",
+)  # fmt: skip
+@click.option("--sheet", metavar="NAME", help="The sheet of an XLSX file (default: the first).")
+@click.option(
+    "--column", "columns", multiple=True, metavar="KEY=HEADER",
+    help="Read KEY (name, acronym, country, role, link, start, end; id, title, lead, members) "
+    "from the column headed HEADER. Repeatable.",
+)  # fmt: skip
+@click.option(
+    "--create", is_flag=True,
+    help="Write a new organisation record for each partner that matches none (listed).",
+)  # fmt: skip
+@_import_options
+@handle_errors
+def import_table_command(
+    consortium: str,
+    partners_file: Path | None,
+    wp_file: Path | None,
+    sheet: str | None,
+    columns: tuple[str, ...],
+    create: bool,
+    data_dir: Path,
+    dry_run: bool,
+    force: bool,
+    yes: bool,
+    quiet: bool,
+) -> None:
+    """Import a consortium's partner list and/or work-package list into its record.
+
+    Partners become the consortium's members (role, start, end), each name reconciled with its
+    country; work packages become working groups (WP id → id, title → name, lead, members),
+    their organisations found in the partner list first. Both sheets are read and checked
+    fully before anything is planned: bad input writes nothing (exit 2). Names that wait for
+    a curator go to data/review.yaml and nothing else is written (exit 1); names that match no
+    record are listed (exit 1) unless --create.
+    """
+    from consortia_kg.importers.table import (
+        import_table,
+        parse_column_options,
+        read_partners,
+        read_work_packages,
+    )
+
+    started = time.perf_counter()
+    if partners_file is None and wp_file is None:
+        raise InputError("give --partners FILE, --work-packages FILE, or both", hint="see --help")
+    given = parse_column_options(columns)
+    partners = read_partners(partners_file, sheet, given) if partners_file else None
+    packages = read_work_packages(wp_file, sheet, given) if wp_file else None
+    ws = _workspace(data_dir, yes, interactive=sys.stdin.isatty())
+    found = import_table(ws, consortium, partners, packages, create=create)
+    if ws.pending or found.unmatched or found.unresolved:
+        for message in ws.messages:
+            click.echo(message, err=True)
+        for proposal in ws.pending:
+            click.echo(
+                f'{proposal.where}: "{proposal.name}" may be organisation {proposal.candidate} '
+                f'("{proposal.candidate_name}", {proposal.reason}, score {proposal.score:.0f})',
+                err=True,
+            )
+        for p in found.unmatched:
+            click.echo(f'{p.where}: "{p.name}" matches no organisation record', err=True)
+        for where, name in found.unresolved:
+            click.echo(f'{where}: "{name}" is neither in the partner list nor a record', err=True)
+        fixes = []
+        if ws.pending:
+            if not dry_run:
+                ws.review.save()
+            fixes.append(
+                f"accept or reject each proposal in {display_path(ws.review.path)} "
+                "(or `consortia-kg review`), then import again"
+            )
+        if found.unmatched:
+            fixes.append("run again with --create to write a record for each partner listed")
+        if found.unresolved:
+            fixes.append("add them to the partner list, or correct the names")
+        click.echo(
+            "import table: nothing written"
+            + ("" if not ws.pending or dry_run else " but the review file")
+            + ".\n  fix: "
+            + "; ".join(fixes),
+            err=True,
+        )
+        sys.exit(EXIT_NEEDS_CURATOR)
+    for slug in found.created:
+        click.echo(f"new organisation: {slug}", err=True)
+    what = f"import table: {len(found.partners)} partners, {len(found.work_packages)} work packages"
+    _finish(ws, dry_run, force, started, what)
 
 
 @import_group.command("cordis")

@@ -13,6 +13,7 @@ from consortia_kg import __version__
 from consortia_kg.cli.build import build
 from consortia_kg.cli.importing import import_group, reconcile
 from consortia_kg.cli.query import push, query
+from consortia_kg.cli.review import review
 from consortia_kg.cli.serve import serve
 from consortia_kg.cli.validate import validate
 
@@ -29,5 +30,5 @@ def main() -> None:
     """
 
 
-for command in (build, validate, query, push, serve, import_group, reconcile):
+for command in (build, validate, query, push, serve, import_group, reconcile, review):
     main.add_command(command)

@@ -24,13 +24,14 @@ catches most typos). :data:`CANDIDATE_CAP` bounds the work per name (bench/recon
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from consortia_kg.reconcile.names import (
     acronyms_in,
+    name_forms,
     normalise_identifier,
     normalise_name,
     split_trailing_acronym,
@@ -138,7 +139,7 @@ class Match:
 class _Prepared:
     entity: Entity
     names: dict[str, tuple[str, str]]  # normalised → (as written, what: name | alias | label)
-    sorted_names: dict[str, str] = field(default_factory=dict)  # normalised → words sorted
+    fuzzy: list[tuple[str, str]] = field(default_factory=list)  # (normalised, words sorted)
     acronyms: dict[str, str] = field(default_factory=dict)  # normalised → as written
     identifiers: dict[str, set[str]] = field(default_factory=dict)  # scheme → values
     countries: frozenset[str] = frozenset()
@@ -150,11 +151,11 @@ def _prepare(entity: Entity) -> _Prepared:
 
     def add_name(text: str, what: str) -> None:
         bare, tail = split_trailing_acronym(text)
-        for form in (text, bare):
-            norm = normalise_name(form)
+        for norm in {*name_forms(text), *name_forms(bare)}:
             if norm and norm not in prepared.names:
                 prepared.names[norm] = (text, what)
-                prepared.sorted_names[norm] = " ".join(sorted(norm.split()))
+                if len(norm) >= _FUZZY_MIN_LENGTH:
+                    prepared.fuzzy.append((norm, " ".join(sorted(norm.split()))))
         for acronym in acronyms_in(text) + ([tail] if tail else []):
             add_acronym(acronym)
 
@@ -197,6 +198,7 @@ class Reconciler:
         self._by_name: dict[str, set[Key]] = {}
         self._by_acronym: dict[str, set[Key]] = {}
         self._by_block: dict[str, set[Key]] = {}
+        self._tables: dict[str, tuple[list[Key], list[str], list[str]]] = {}  # by block
         for entity in entities:
             self.add(entity)
 
@@ -222,6 +224,8 @@ class Reconciler:
         for index, keys in self._keys(item):
             for k in keys:
                 index.setdefault(k, set()).add(ident)
+                if index is self._by_block:
+                    self._tables.pop(k, None)
 
     def remove(self, kind: str, key: str) -> None:
         """Forget the entity ``key`` of ``kind`` (nothing happens when there is none)."""
@@ -231,6 +235,8 @@ class Reconciler:
         for index, keys in self._keys(item):
             for k in keys:
                 index.get(k, set()).discard((kind, key))
+                if index is self._by_block:
+                    self._tables.pop(k, None)
 
     def _keys(
         self, item: _Prepared
@@ -249,40 +255,65 @@ class Reconciler:
     # --- matching ------------------------------------------------------------------------
 
     def match(
-        self, query: Query, *, limit: int | None = 5, floor: float = SHOW_SCORE
+        self,
+        query: Query,
+        *,
+        limit: int | None = 5,
+        floor: float = SHOW_SCORE,
+        exclude: Container[str] = (),
     ) -> list[Match]:
-        """Return the candidates ``query`` may mean, best first, scoring ``floor`` or more."""
+        """Return the candidates ``query`` may mean, best first, scoring ``floor`` or more.
+
+        ``exclude`` names keys that are not candidates (the entity the query describes, when
+        entities are matched against each other).
+        """
         ids = {(s, normalise_identifier(s, v)) for s, v in query.identifiers if v and v.strip()}
         kinds = {query.kind} if query.kind else None
-        by_id = {
-            k for i in ids for k in self._by_id.get(i, ())
-            if (kinds is None or k[0] in kinds) and not self._conflicts(k, ids)
-        }  # fmt: skip
+
+        by_scheme: dict[str, set[str]] = {}
+        for scheme, value in ids:
+            by_scheme.setdefault(scheme, set()).add(value)
+
+        def allowed(k: Key) -> bool:
+            if (kinds is not None and k[0] not in kinds) or k[1] in exclude:
+                return False
+            return not by_scheme or not self._conflicts(k, by_scheme)
+
+        by_id = {k for i in ids for k in self._by_id.get(i, ()) if allowed(k)}
         if by_id:
             found = [self._id_match(k, ids, len(by_id) == 1) for k in by_id]
             return _ranked(found, floor, limit)
         bare, tail = split_trailing_acronym(query.name)
         acronym = query.acronym or tail or next(iter(acronyms_in(query.name)), "")
-        name = normalise_name(bare)
+        forms = name_forms(bare)
+        name = forms[0]
         acronym_norm = normalise_name(acronym)
         if not name and not acronym_norm:
             return []
-        candidates = {
-            k for k in self._candidates(name, acronym_norm)
-            if (kinds is None or k[0] in kinds) and not self._conflicts(k, ids)
-        }  # fmt: skip
-        found = [m for k in candidates if (m := self._score(k, query, name, acronym_norm))]
+        fuzzy = self._fuzzy(name, floor)
+        # only what shares a name, an acronym or a similar name is weighed (and checked for ids)
+        signals = set(fuzzy)
+        for text in forms:
+            signals |= self._by_name.get(text, set())
+        for text in {acronym_norm, name if len(name) <= 12 else ""} - {""}:
+            signals |= self._by_acronym.get(text, set())
+        found = [
+            m for k in signals
+            if allowed(k) and (m := self._score(k, query, forms, acronym_norm, fuzzy.get(k)))
+        ]  # fmt: skip
         exact = [m for m in found if m.certain]
         if len(exact) > 1:  # one name, several records: a curator chooses
             found = [_uncertain(m, "several records have this name") if m.certain else m
                      for m in found]  # fmt: skip
         return _ranked(found, floor, limit)
 
-    def _conflicts(self, key: Key, ids: set[tuple[str, str]]) -> bool:
+    def _conflicts(self, key: Key, by_scheme: dict[str, set[str]]) -> bool:
         """Whether record ``key`` has ids of a scheme the query names, none the query's."""
         held = self._items[key].identifiers
-        schemes = {scheme for scheme, _ in ids if held.get(scheme)}
-        return any(not any((s, v) in ids for v in held[s]) for s in schemes)
+        return any(
+            scheme in held and held[scheme].isdisjoint(values)
+            for scheme, values in by_scheme.items()
+        )
 
     def _id_match(self, key: Key, ids: set[tuple[str, str]], alone: bool) -> Match:
         item = self._items[key]
@@ -293,43 +324,74 @@ class Reconciler:
             () if alone else ("several records have this id",),
         )  # fmt: skip
 
-    def _candidates(self, name: str, acronym: str) -> set[Key]:
-        found: set[Key] = set(self._by_name.get(name, ()))
-        for text in {acronym, name if len(name) <= 12 else ""} - {""}:
-            found |= self._by_acronym.get(text, set())
-            found |= self._by_name.get(text, set())
+    def _blocks(self, name: str) -> list[str]:
+        """The blocking keys a name is scored under: its rarest words, within the work cap."""
         if len(name) < _FUZZY_MIN_LENGTH:
-            return found
+            return []
         blocks = sorted(
             (len(keys), k) for k in _block_keys(name)
             if (keys := self._by_block.get(k)) and len(keys) <= MAX_KEY_FREQUENCY
         )  # fmt: skip
+        chosen: list[str] = []
         budget = CANDIDATE_CAP
         for size, k in blocks:
             if budget <= 0:
                 break
-            if size > budget and found:
+            if size > budget and chosen:
                 continue  # a commoner key than the work left allows: the rarer ones decided
-            found |= self._by_block[k]
+            chosen.append(k)
             budget -= size
-        return found
+        return chosen
 
-    def _score(self, key: Key, query: Query, name: str, acronym: str) -> Match | None:
+    def _table(self, block: str) -> tuple[list[Key], list[str], list[str]]:
+        """A block's names as lists (owners, normalised, words sorted), made once and kept."""
+        table = self._tables.get(block)
+        if table is None:
+            table = ([], [], [])
+            for key in sorted(self._by_block.get(block, ())):
+                for norm, words in self._items[key].fuzzy:
+                    table[0].append(key)
+                    table[1].append(norm)
+                    table[2].append(words)
+            self._tables[block] = table
+        return table
+
+    def _fuzzy(self, name: str, floor: float) -> dict[Key, tuple[float, str]]:
+        """Each blocked record's best similar name, a block's names scored in one C++ call."""
+        best: dict[Key, tuple[float, str]] = {}
+        # the place and acronym bonuses lift a score by three steps at most
+        cutoff = max(0.0, floor - 3 * PLACE_BONUS)
+        query = " ".join(sorted(name.split()))
+        for block in self._blocks(name):
+            owners, norms, choices = self._table(block)
+            for _, score, i in process.extract(
+                query, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None
+            ):
+                if score > best.get(owners[i], (-1.0, ""))[0]:
+                    best[owners[i]] = (score, norms[i])
+        return best
+
+    def _score(
+        self,
+        key: Key,
+        query: Query,
+        forms: list[str],
+        acronym: str,
+        fuzzy: tuple[float, str] | None,
+    ) -> Match | None:
         item = self._items[key]
         score, reason, matched = 0.0, "", ""
-        if name in item.names:
-            written, what = item.names[name]
+        name = forms[0]
+        exact = next((f for f in forms if f in item.names), None)
+        if exact is not None:
+            written, what = item.names[exact]
             score, reason, matched = 100.0, f"same {what}", written
-        elif len(name) >= _FUZZY_MIN_LENGTH:
-            choices = [s for n, s in item.sorted_names.items() if len(n) >= _FUZZY_MIN_LENGTH]
-            best = process.extractOne(" ".join(sorted(name.split())), choices, scorer=fuzz.ratio)
-            if best is not None:
-                norm = next(n for n, s in item.sorted_names.items() if s == best[0])
-                score, reason, matched = (
-                    min(best[1], _FUZZY_CAP),
-                    "similar name",
-                    item.names[norm][0],
-                )
+        elif fuzzy is not None:
+            score, reason, matched = (
+                min(fuzzy[0], _FUZZY_CAP),
+                "similar name",
+                item.names[fuzzy[1]][0],
+            )
         shared_acronym = next(
             (item.acronyms[a] for a in (acronym, name) if a and a in item.acronyms), None
         )

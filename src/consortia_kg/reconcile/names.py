@@ -11,6 +11,7 @@ import unicodedata
 
 __all__ = [
     "acronyms_in",
+    "name_forms",
     "normalise_identifier",
     "normalise_name",
     "split_trailing_acronym",
@@ -23,15 +24,23 @@ _TRAILING_ACRONYM = re.compile(r"\s*\(([^()]{1,20})\)\s*$")
 _BRACKETED = re.compile(r"\(([^()]{1,20})\)")
 
 
-def normalise_name(text: str) -> str:
+_GERMAN = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def normalise_name(text: str, *, german: bool = False) -> str:
     """Return ``text`` without case, accents, punctuation, ``&``, a leading "the" or extra spaces.
+
+    With ``german``, umlauts are written as German transliterates them (ä → ae), as CORDIS's
+    upper-case names do ("UNIVERSITAET HAMBURG").
 
     >>> normalise_name("  The Children’s Hospital of Philadelphia ")
     'childrens hospital of philadelphia'
     >>> normalise_name("Biogéochimie des Écosystèmes & Forêts")
     'biogeochimie des ecosystemes and forets'
+    >>> normalise_name("Universität Hamburg", german=True)
+    'universitaet hamburg'
     """
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_GERMAN) if german else text)
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
     plain = plain.replace("&", " and ").replace("ß", "ss")
     plain = _APOSTROPHES.sub("", plain)
@@ -39,6 +48,13 @@ def normalise_name(text: str) -> str:
     if len(words) > 1 and words[0] == "the":
         words = words[1:]
     return " ".join(words)
+
+
+def name_forms(text: str) -> list[str]:
+    """Return the forms a name is matched by: normalised, and with umlauts transliterated."""
+    plain = normalise_name(text)
+    german = normalise_name(text, german=True)
+    return [plain] if german == plain else [plain, german]
 
 
 def split_trailing_acronym(name: str) -> tuple[str, str]:

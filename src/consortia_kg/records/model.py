@@ -212,6 +212,8 @@ class WorkingGroup(Item):
     member_count: Int = None
     source: Text = None
     registry_id: Text = None
+    lead: Text = None
+    members: Texts = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -229,10 +231,11 @@ class Committee(Item):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Holder(Item):
-    """Who holds a post (published only when ``public``)."""
+    """Who holds a post: a person (published only when ``public``) or an organisation record."""
 
     name: Text = None
     public: YesNo = None
+    organisation: Text = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -172,6 +172,8 @@ class WorkingGroupFields(TypedDict, total=False):
     member_count: str | None
     source: str | None
     registry_id: str | None
+    lead: str | None
+    members: list[str]
 
 
 class CommitteeFields(TypedDict, total=False):
@@ -191,6 +193,7 @@ class HolderFields(TypedDict, total=False):
 
     name: str | None
     public: str | None
+    organisation: str | None
 
 
 class PostFields(TypedDict, total=False):

@@ -346,7 +346,18 @@ CONSORTIUM = Schema(
             schema=Schema(
                 "working group",
                 m.WorkingGroup,
-                (_f("id", t.SLUG, required=True), *_UNIT_FIELDS, _f("registry_id")),
+                (
+                    _f("id", t.SLUG, required=True),
+                    *_UNIT_FIELDS,
+                    _f("registry_id"),
+                    Field("lead", ref="organisation", doc="the organisation that leads it"),
+                    Field(
+                        "members",
+                        many=True,
+                        ref="organisation",
+                        doc="the organisations that take part in it",
+                    ),
+                ),
             ),
         ),
         Field(
@@ -377,7 +388,15 @@ CONSORTIUM = Schema(
                     Field(
                         "holder",
                         schema=Schema(
-                            "holder", m.Holder, (_f("name", required=True), _f("public", t.YES_NO))
+                            "holder",
+                            m.Holder,
+                            (
+                                _f("name", required=True),
+                                _f("public", t.YES_NO),
+                                # an organisation holds the post: built as that organisation,
+                                # never as a foaf:Person
+                                Field("organisation", ref="organisation"),
+                            ),
                         ),
                     ),
                     _SOURCE_REF,

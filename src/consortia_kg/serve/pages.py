@@ -274,6 +274,9 @@ class Site:
                     doc, sorted(set(joined)), ORG + "organization", "Consortia", "consortia"
                 )
             )
+        led_or_joined = _working_groups_of(doc, iri)
+        if led_or_joined:
+            sections.append(self._working_groups(doc, led_or_joined))
         shown: set[str] = set(memberships)
         for classes, title, anchor in _PART_GROUPS:
             group = [p for p in parts if p not in shown and set(doc.types(p)) & set(classes)]
@@ -420,6 +423,28 @@ class Site:
             total=len(rows),
         )
 
+    def _working_groups(self, doc: Doc, groups: dict[str, str]) -> Section:
+        """The working groups an organisation leads or takes part in, with their consortia."""
+        rows = []
+        for group, role in sorted(groups.items(), key=lambda g: doc.label(g[0]).casefold()):
+            consortium = doc.text(group, ORG + "unitOf")
+            rows.append(
+                [
+                    doc.linker.iri_value(group, doc.labels.get(group)),
+                    doc.linker.iri_value(consortium, doc.labels.get(consortium))
+                    if consortium
+                    else Value(""),
+                    Value(role),
+                ]
+            )
+        return Section(
+            "Working groups",
+            "working-groups",
+            columns=["working group", "consortium", "role"],
+            rows=rows,
+            total=len(rows),
+        )
+
     def _implementations(self, doc: Doc, implementations: list[str]) -> Section:
         rows = []
         for iri in implementations:
@@ -524,6 +549,17 @@ class Site:
             {"base": generation.base, "prefix": self.prefix, "endpoint": self.prefix + "sparql"}
         )
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _working_groups_of(doc: Doc, organisation: str) -> dict[str, str]:
+    """Working group → ``lead`` or ``member``, for the groups that name ``organisation``."""
+    groups: dict[str, str] = {}
+    for subject, predicate in doc.into.get(organisation, []):
+        if predicate == CKG + "leadOrganisation":
+            groups[subject] = "lead"
+        elif predicate == CKG + "participatingOrganisation":
+            groups.setdefault(subject, "member")
+    return groups
 
 
 def _list_items(node: str, blanks: dict[str, dict[str, list[Any]]]) -> list[Any] | None:
