@@ -326,11 +326,13 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
         raise
     licensing = Licensing.from_void(meta.base, void)
     generation = Generation(number, meta, folder, pool, index, dumps, void, built_at, licensing)
-    # the engine takes seconds to fill at 44,000 organisations and consortia (7 s measured on the
-    # default graph, which opens in 10 s without it): built in a thread while pages are served,
-    # /reconcile waits for it
+    # the engine takes seconds to fill at 44,000 organisations and consortia (6 to 12 s measured
+    # on the default graph, which opens in 10 s without it): built in a thread while pages are
+    # served, /reconcile waits for it. The thread reads a copy of the index's things: a page may
+    # add a part to the index meanwhile
+    things = list(index.entities.values())
     generation.reconciling = asyncio.get_running_loop().create_task(
-        asyncio.to_thread(build_reconciler, index, facts)
+        asyncio.to_thread(build_reconciler, things, facts)
     )
     return generation
 

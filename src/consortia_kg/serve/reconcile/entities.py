@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from consortia_kg.reconcile import Entity, Reconciler
 from consortia_kg.vocab import CKG, RDFS, SCHEMA, SKOS
 
-from ..index import EntityIndex
+from .. import index
 from .terms import TYPES, outside_id
 
 __all__ = ["FACTS_QUERY", "build_reconciler"]
@@ -25,8 +25,8 @@ FACTS_QUERY = (
 )
 
 
-def build_reconciler(index: EntityIndex, facts: Iterable[list[str]]) -> Reconciler:
-    """Return the engine over every organisation and consortium of ``index``.
+def build_reconciler(things: Iterable[index.Entity], facts: Iterable[list[str]]) -> Reconciler:
+    """Return the engine over every organisation and consortium among the index's ``things``.
 
     ``facts`` are :data:`FACTS_QUERY`'s rows. An entity's name is the one its pages show; its
     other ``rdfs:label``/``schema:name`` values and ``skos:prefLabel`` are labels, its
@@ -43,7 +43,7 @@ def build_reconciler(index: EntityIndex, facts: Iterable[list[str]]) -> Reconcil
         elif (outside := outside_id(value)) is not None:
             links.setdefault(subject, set()).add(outside)
     entities = []
-    for thing in index.entities.values():
+    for thing in things:
         if thing.void or not thing.is_record or thing.kind not in TYPES:
             continue
         labels = thing.labels
