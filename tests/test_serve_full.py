@@ -293,3 +293,56 @@ def test_pages_answer_fast(full: Full) -> None:
         seconds = time.monotonic() - started
         print(f"{seconds:6.3f} s  {path}")
         assert seconds < full.server.config.timeout, path
+
+
+# --- /reconcile over every organisation and consortium ------------------------------------------
+
+
+def test_reconcile_finds_registry_organisations_by_name_place_and_id(full: Full) -> None:
+    from helpers.reconciliation import post_queries
+
+    rows = []
+    for scheme in ("pic", "gepris"):  # a CORDIS and an NFDI (GEPRIS) organisation, chosen by query
+        chosen = full.select(
+            "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT DISTINCT ?s ?id WHERE { "
+            f'?s dcterms:identifier ?id FILTER(STRSTARTS(?id, "{scheme}:")) }} ORDER BY DESC(?id) LIMIT 20'
+        )  # sorted by the id (by the IRI took 10 s); the highest PICs are the oldest
+        named = []
+        for row in chosen:  # its facts by its IRI: a join over every organisation is too slow
+            (facts,) = full.select(
+                "PREFIX schema: <https://schema.org/> "
+                "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+                "SELECT (MIN(?label) AS ?name) (MIN(?c) AS ?country) WHERE { "
+                f"<{row['s']}> rdfs:label ?label "
+                f"OPTIONAL {{ <{row['s']}> schema:location/schema:addressCountry ?c }} }}"
+            )
+            if facts.get("name"):  # some are known by their PIC alone
+                named.append({**row, **facts})
+        rows += named[:3]
+    assert len(rows) == 6, rows
+    base = full.server.config.base
+    batch: dict[str, dict[str, object]] = {}
+    for i, row in enumerate(rows):
+        scheme, _, value = row["id"].partition(":")
+        country = row.get("country", "")  # GEPRIS gives no place
+        place = [{"pid": "country", "v": country}] if country else []
+        batch[f"name{i}"] = {"query": row["name"], "type": "Organisation", "properties": place}
+        if country:
+            other = "FR" if country != "FR" else "DE"
+            batch[f"elsewhere{i}"] = {
+                "query": row["name"],
+                "properties": [{"pid": "country", "v": other}],
+            }
+        batch[f"id{i}"] = {"properties": [{"pid": scheme, "v": value}]}
+    started = time.monotonic()
+    answer = post_queries(full.url("reconcile"), batch)
+    print(f"/reconcile: {len(batch)} queries in {time.monotonic() - started:.2f} s")
+    for i, row in enumerate(rows):
+        path = row["s"].removeprefix(base)
+        best = [c["id"] for c in answer[f"name{i}"]["result"] if c["score"] == 100]
+        assert path in best, (row, answer[f"name{i}"])
+        assert [(c["id"], c["match"]) for c in answer[f"id{i}"]["result"]][:1] == [(path, True)]
+        elsewhere = [
+            c for c in answer.get(f"elsewhere{i}", {"result": []})["result"] if c["id"] == path
+        ]
+        assert all(c["score"] < 100 and not c["match"] for c in elsewhere), elsewhere

@@ -39,6 +39,11 @@ from consortia_kg.serve.routes import ROUTES, find_route
         ("consortium/ga4gh", "entity", {"rel": "consortium/ga4gh"}),
         ("consortium/ga4gh.ttl", "entity", {"rel": "consortium/ga4gh.ttl"}),
         ("searchx", "entity", {"rel": "searchx"}),
+        ("reconcile", "service", {}),
+        ("reconcile/preview", "preview", {}),
+        ("reconcile/propose", "propose", {}),
+        ("reconcile/suggest/type", "suggest", {"what": "type"}),
+        ("reconcile/suggest/other", "entity", {"rel": "reconcile/suggest/other"}),
     ],
 )
 def test_each_path_goes_to_its_view(rel: str, view: str, params: dict[str, Any]) -> None:
@@ -47,8 +52,9 @@ def test_each_path_goes_to_its_view(rel: str, view: str, params: dict[str, Any])
     assert found == params
 
 
-def test_only_the_protocol_takes_post() -> None:
-    assert [r.path for r in ROUTES if "POST" in r.methods] == ["sparql"]
+def test_only_the_protocols_take_post() -> None:
+    # SPARQL's and the reconciliation API's forms (OpenRefine POSTs its batches)
+    assert [r.path for r in ROUTES if "POST" in r.methods] == ["sparql", "reconcile"]
     assert all({"GET", "HEAD", "OPTIONS"} <= set(r.methods) for r in ROUTES)
 
 

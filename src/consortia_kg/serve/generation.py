@@ -34,11 +34,13 @@ import pyoxigraph as ox
 from consortia_kg.errors import InputError
 from consortia_kg.iris import dataset_iri
 from consortia_kg.query.store import StoreMeta, read_meta
+from consortia_kg.reconcile import Reconciler
 from consortia_kg.vocab import DCTERMS, RDF
 
 from .config import ServeConfig
 from .index import COUNTED, NAME_PREDICATES, EntityIndex
 from .licences import Licensing
+from .reconcile import FACTS_QUERY, build_reconciler
 from .worker import QueryJob, WorkerPool
 
 __all__ = ["SERVE_VERSION", "DumpFile", "Generation", "Publisher", "StaleDumps", "dumps_version"]
@@ -166,6 +168,8 @@ class Generation:
     built_at: float
     #: each graph's licence and attribution, from the VoID file's subsets
     licensing: Licensing = field(default_factory=Licensing)
+    #: the organisations and consortia for ``/reconcile``, being built once the generation opens
+    reconciling: asyncio.Task[Reconciler] | None = None
     users: int = 0
     retired: bool = False
     _etags: dict[str, str] = field(default_factory=dict, repr=False)
@@ -214,6 +218,12 @@ class Generation:
             self._bodies[key] = body
             self._cached_bytes += size
 
+    async def reconciler(self) -> Reconciler:
+        """Return the reconciliation engine, waiting while it is still being built."""
+        if self.reconciling is None:
+            return Reconciler()
+        return await asyncio.shield(self.reconciling)
+
     async def query(self, job: QueryJob, budget: float | None) -> Any:
         """Run a job on this generation's workers."""
         return await self.pool.run(job, budget)
@@ -233,13 +243,17 @@ async def _select_rows(pool: WorkerPool, text: str) -> list[list[str]]:
     return rows[1:]
 
 
-async def _build_index(pool: WorkerPool, base: str, void: list[ox.Triple]) -> EntityIndex:
-    """Index the things with a name or an identifier, and count the things of each kind.
+async def _build_index(
+    pool: WorkerPool, base: str, void: list[ox.Triple]
+) -> tuple[EntityIndex, list[list[str]]]:
+    """Index the things with a name or an identifier, count them by kind; read their places.
 
-    Two SELECTs run side by side on two workers (one after the other on one): names and
-    identifiers (as CSV, fast to write and read), and a count per counted class. At 1.76
-    million quads a scan of every subject (``SELECT DISTINCT ?s``) took 8 s and one of every
-    type 2 s: neither is made; a thing the index does not hold (a membership, a graph) is
+    Three SELECTs run on the workers, as many at a time as there are workers: names and
+    identifiers (as CSV, fast to write and read), a count per counted class, and the places and
+    ROR/Wikidata links of every thing (:data:`.reconcile.FACTS_QUERY`, returned for the
+    reconciliation engine, which reads its names from the index: the names are scanned once).
+    At 1.76 million quads a scan of every subject (``SELECT DISTINCT ?s``) took 8 s and one of
+    every type 2 s: neither is made; a thing the index does not hold (a membership, a graph) is
     looked up when asked for.
     """
     index = EntityIndex(base)
@@ -249,11 +263,16 @@ async def _build_index(pool: WorkerPool, base: str, void: list[ox.Triple]) -> En
         f"SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {names} }} ?s ?p ?o }}",
         f"SELECT ?t (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?t {{ {classes} }} "
         f"?s <{RDF}type> ?t }} GROUP BY ?t",
+        FACTS_QUERY,
     )
-    if pool.size > 1:
-        named, counted = await asyncio.gather(*(_select_rows(pool, q) for q in queries))
-    else:  # one worker: the second would wait for it and be refused as busy
-        named, counted = [await _select_rows(pool, q) for q in queries]
+    # no more at once than there are workers: one more would wait for them and be refused as busy
+    free = asyncio.Semaphore(pool.size)
+
+    async def select(text: str) -> list[list[str]]:
+        async with free:
+            return await _select_rows(pool, text)
+
+    named, counted, facts = await asyncio.gather(*(select(q) for q in queries))
     for subject, predicate, value in named:
         if subject.startswith(base) and len(subject) > len(base):
             index.add(subject, predicate, value)
@@ -268,7 +287,7 @@ async def _build_index(pool: WorkerPool, base: str, void: list[ox.Triple]) -> En
         ),
         void=True,
     )
-    return index
+    return index, facts
 
 
 async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) -> Generation:
@@ -296,7 +315,7 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
         void = list(
             ox.parse((folder / "dumps" / "void.ttl").read_bytes(), format=ox.RdfFormat.TURTLE)
         )
-        index = await _build_index(pool, meta.base, void)
+        index, facts = await _build_index(pool, meta.base, void)
         dumps = [
             DumpFile(name, (folder / "dumps" / name).stat().st_size, digest)
             for name, digest in sorted(read_sums(folder / "dumps").items())
@@ -306,7 +325,16 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
         shutil.rmtree(folder, ignore_errors=True)
         raise
     licensing = Licensing.from_void(meta.base, void)
-    return Generation(number, meta, folder, pool, index, dumps, void, built_at, licensing)
+    generation = Generation(number, meta, folder, pool, index, dumps, void, built_at, licensing)
+    # the engine takes seconds to fill at 44,000 organisations and consortia (6 to 12 s measured
+    # on the default graph, which opens in 10 s without it): built in a thread while pages are
+    # served, /reconcile waits for it. The thread reads a copy of the index's things: a page may
+    # add a part to the index meanwhile
+    things = list(index.entities.values())
+    generation.reconciling = asyncio.get_running_loop().create_task(
+        asyncio.to_thread(build_reconciler, things, facts)
+    )
+    return generation
 
 
 class StaleDumps(InputError):

@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.routing import compile_path
 
 from .generation import Generation
-from .views import dumps, entity, home, queries, sparql, vocabulary
+from .views import dumps, entity, home, queries, reconcile, sparql, vocabulary
 from .views.base import Context, HTTPProblem, View
 
 __all__ = ["ROUTES", "Route", "dispatch", "find_route"]
@@ -51,6 +51,15 @@ class _ListedConvertor(_VocabularyConvertor):
 
 
 register_url_convertor("listed", _ListedConvertor())
+
+
+class _SuggestConvertor(_VocabularyConvertor):
+    """``{what:suggest}``: what the reconciliation service suggests."""
+
+    regex = "entity|type|property"
+
+
+register_url_convertor("suggest", _SuggestConvertor())
 
 
 @dataclass(frozen=True)
@@ -91,6 +100,10 @@ ROUTES: tuple[Route, ...] = (
     Route("{name:vocabulary}", vocabulary.vocabulary),
     Route("{name:vocabulary}.{ext:path}", vocabulary.vocabulary),
     Route(".well-known/void", home.see_dataset),
+    Route("reconcile", reconcile.service, READ_AND_POST),
+    Route("reconcile/preview", reconcile.preview),
+    Route("reconcile/propose", reconcile.propose),
+    Route("reconcile/suggest/{what:suggest}", reconcile.suggest),
     Route("static/{name:path}", home.static),
     Route("{kind:listed}/", home.listing),
     Route("{rel:path}", entity.entity),

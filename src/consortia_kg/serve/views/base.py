@@ -38,6 +38,7 @@ __all__ = [
     "View",
     "head",
     "http_date",
+    "read_body",
 ]
 
 #: A thing's documents: format name → file extension, in the order pages list them.
@@ -106,6 +107,22 @@ def head(response: Response) -> Response:
     headers = dict(response.headers)
     headers["content-length"] = str(len(body))
     return Response(b"", response.status_code, headers)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """Read the request body, stopping with 413 past ``limit`` bytes (whatever it declared)."""
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HTTPProblem(
+                413,
+                f"the request body is over {limit} bytes, this server's limit",
+                hint="send a shorter query",
+            )
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class Context:

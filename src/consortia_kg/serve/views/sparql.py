@@ -32,7 +32,7 @@ from ..negotiation import (
     format_from_name,
     negotiate,
 )
-from .base import HTML_TYPE, Context, HTTPProblem
+from .base import HTML_TYPE, Context, HTTPProblem, read_body
 
 __all__ = ["service_triples", "sparql"]
 
@@ -55,7 +55,7 @@ async def sparql(ctx: Context, request: Request, generation: Generation) -> Resp
     direct_text: str | None = None
     if request.method == "POST":
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-        body = await _read_body(request, ctx.config.max_body)
+        body = await read_body(request, ctx.config.max_body)
         try:
             decoded = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -279,19 +279,3 @@ def service_triples(endpoint: str, generation: Generation, config: ServeConfig) 
         out.append(ox.Triple(node, a, ox.NamedNode(_SD + "NamedGraph")))
         out.append(ox.Triple(node, ox.NamedNode(_SD + "name"), ox.NamedNode(graph)))
     return out
-
-
-async def _read_body(request: Request, limit: int) -> bytes:
-    """Read the request body, stopping with 413 past ``limit`` bytes (whatever it declared)."""
-    chunks = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HTTPProblem(
-                413,
-                f"the request body is over {limit} bytes, this server's limit",
-                hint="send a shorter query",
-            )
-        chunks.append(chunk)
-    return b"".join(chunks)
