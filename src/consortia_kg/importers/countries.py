@@ -1,10 +1,11 @@
-"""ISO 3166-1 alpha-2 country codes with English names, for spreadsheets that name countries.
+"""ISO 3166-1 countries by alpha-2 or alpha-3 code or English name, for sheets and queries.
 
-``CODES`` is generated from the tz database's ``iso3166.tab`` (tzdata 2025b, Debian package
-tzdata 2025b-0+deb12u2, /usr/share/zoneinfo/iso3166.tab; public domain: "This file is in the
-public domain", Arthur David Olson), current as of ISO/TC 46 N1108 (2023-04-05): one line per
-code, the name as tz writes it. ``OTHER_NAMES`` adds the names partner lists commonly write
-where tz's differ ("Britain (UK)"), and the codes CORDIS writes instead of ISO's (UK, EL).
+The names are the ``iso3166`` package's (MIT; ISO's own names, "Korea, Republic of", and their
+short "apolitical" forms). The part before a comma or " of " is added where it names one
+country only ("United Kingdom", "United States"; "Korea" stays ambiguous). ``OTHER_NAMES`` adds
+the names partner lists commonly write where ISO's differ, and the codes CORDIS and the EU
+write instead of ISO's (UK, EL). The import table and the ``/reconcile`` service read countries
+with this one function.
 """
 
 from __future__ import annotations
@@ -12,260 +13,12 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import iso3166
+
 __all__ = ["CODES", "OTHER_NAMES", "country_code"]
 
-#: ISO 3166-1 alpha-2 code → English name (tz database, iso3166.tab)
-CODES: dict[str, str] = {
-    "AD": "Andorra",
-    "AE": "United Arab Emirates",
-    "AF": "Afghanistan",
-    "AG": "Antigua & Barbuda",
-    "AI": "Anguilla",
-    "AL": "Albania",
-    "AM": "Armenia",
-    "AO": "Angola",
-    "AQ": "Antarctica",
-    "AR": "Argentina",
-    "AS": "Samoa (American)",
-    "AT": "Austria",
-    "AU": "Australia",
-    "AW": "Aruba",
-    "AX": "Åland Islands",
-    "AZ": "Azerbaijan",
-    "BA": "Bosnia & Herzegovina",
-    "BB": "Barbados",
-    "BD": "Bangladesh",
-    "BE": "Belgium",
-    "BF": "Burkina Faso",
-    "BG": "Bulgaria",
-    "BH": "Bahrain",
-    "BI": "Burundi",
-    "BJ": "Benin",
-    "BL": "St Barthelemy",
-    "BM": "Bermuda",
-    "BN": "Brunei",
-    "BO": "Bolivia",
-    "BQ": "Caribbean NL",
-    "BR": "Brazil",
-    "BS": "Bahamas",
-    "BT": "Bhutan",
-    "BV": "Bouvet Island",
-    "BW": "Botswana",
-    "BY": "Belarus",
-    "BZ": "Belize",
-    "CA": "Canada",
-    "CC": "Cocos (Keeling) Islands",
-    "CD": "Congo (Dem. Rep.)",
-    "CF": "Central African Rep.",
-    "CG": "Congo (Rep.)",
-    "CH": "Switzerland",
-    "CI": "Côte d'Ivoire",
-    "CK": "Cook Islands",
-    "CL": "Chile",
-    "CM": "Cameroon",
-    "CN": "China",
-    "CO": "Colombia",
-    "CR": "Costa Rica",
-    "CU": "Cuba",
-    "CV": "Cape Verde",
-    "CW": "Curaçao",
-    "CX": "Christmas Island",
-    "CY": "Cyprus",
-    "CZ": "Czech Republic",
-    "DE": "Germany",
-    "DJ": "Djibouti",
-    "DK": "Denmark",
-    "DM": "Dominica",
-    "DO": "Dominican Republic",
-    "DZ": "Algeria",
-    "EC": "Ecuador",
-    "EE": "Estonia",
-    "EG": "Egypt",
-    "EH": "Western Sahara",
-    "ER": "Eritrea",
-    "ES": "Spain",
-    "ET": "Ethiopia",
-    "FI": "Finland",
-    "FJ": "Fiji",
-    "FK": "Falkland Islands",
-    "FM": "Micronesia",
-    "FO": "Faroe Islands",
-    "FR": "France",
-    "GA": "Gabon",
-    "GB": "Britain (UK)",
-    "GD": "Grenada",
-    "GE": "Georgia",
-    "GF": "French Guiana",
-    "GG": "Guernsey",
-    "GH": "Ghana",
-    "GI": "Gibraltar",
-    "GL": "Greenland",
-    "GM": "Gambia",
-    "GN": "Guinea",
-    "GP": "Guadeloupe",
-    "GQ": "Equatorial Guinea",
-    "GR": "Greece",
-    "GS": "South Georgia & the South Sandwich Islands",
-    "GT": "Guatemala",
-    "GU": "Guam",
-    "GW": "Guinea-Bissau",
-    "GY": "Guyana",
-    "HK": "Hong Kong",
-    "HM": "Heard Island & McDonald Islands",
-    "HN": "Honduras",
-    "HR": "Croatia",
-    "HT": "Haiti",
-    "HU": "Hungary",
-    "ID": "Indonesia",
-    "IE": "Ireland",
-    "IL": "Israel",
-    "IM": "Isle of Man",
-    "IN": "India",
-    "IO": "British Indian Ocean Territory",
-    "IQ": "Iraq",
-    "IR": "Iran",
-    "IS": "Iceland",
-    "IT": "Italy",
-    "JE": "Jersey",
-    "JM": "Jamaica",
-    "JO": "Jordan",
-    "JP": "Japan",
-    "KE": "Kenya",
-    "KG": "Kyrgyzstan",
-    "KH": "Cambodia",
-    "KI": "Kiribati",
-    "KM": "Comoros",
-    "KN": "St Kitts & Nevis",
-    "KP": "Korea (North)",
-    "KR": "Korea (South)",
-    "KW": "Kuwait",
-    "KY": "Cayman Islands",
-    "KZ": "Kazakhstan",
-    "LA": "Laos",
-    "LB": "Lebanon",
-    "LC": "St Lucia",
-    "LI": "Liechtenstein",
-    "LK": "Sri Lanka",
-    "LR": "Liberia",
-    "LS": "Lesotho",
-    "LT": "Lithuania",
-    "LU": "Luxembourg",
-    "LV": "Latvia",
-    "LY": "Libya",
-    "MA": "Morocco",
-    "MC": "Monaco",
-    "MD": "Moldova",
-    "ME": "Montenegro",
-    "MF": "St Martin (French)",
-    "MG": "Madagascar",
-    "MH": "Marshall Islands",
-    "MK": "North Macedonia",
-    "ML": "Mali",
-    "MM": "Myanmar (Burma)",
-    "MN": "Mongolia",
-    "MO": "Macau",
-    "MP": "Northern Mariana Islands",
-    "MQ": "Martinique",
-    "MR": "Mauritania",
-    "MS": "Montserrat",
-    "MT": "Malta",
-    "MU": "Mauritius",
-    "MV": "Maldives",
-    "MW": "Malawi",
-    "MX": "Mexico",
-    "MY": "Malaysia",
-    "MZ": "Mozambique",
-    "NA": "Namibia",
-    "NC": "New Caledonia",
-    "NE": "Niger",
-    "NF": "Norfolk Island",
-    "NG": "Nigeria",
-    "NI": "Nicaragua",
-    "NL": "Netherlands",
-    "NO": "Norway",
-    "NP": "Nepal",
-    "NR": "Nauru",
-    "NU": "Niue",
-    "NZ": "New Zealand",
-    "OM": "Oman",
-    "PA": "Panama",
-    "PE": "Peru",
-    "PF": "French Polynesia",
-    "PG": "Papua New Guinea",
-    "PH": "Philippines",
-    "PK": "Pakistan",
-    "PL": "Poland",
-    "PM": "St Pierre & Miquelon",
-    "PN": "Pitcairn",
-    "PR": "Puerto Rico",
-    "PS": "Palestine",
-    "PT": "Portugal",
-    "PW": "Palau",
-    "PY": "Paraguay",
-    "QA": "Qatar",
-    "RE": "Réunion",
-    "RO": "Romania",
-    "RS": "Serbia",
-    "RU": "Russia",
-    "RW": "Rwanda",
-    "SA": "Saudi Arabia",
-    "SB": "Solomon Islands",
-    "SC": "Seychelles",
-    "SD": "Sudan",
-    "SE": "Sweden",
-    "SG": "Singapore",
-    "SH": "St Helena",
-    "SI": "Slovenia",
-    "SJ": "Svalbard & Jan Mayen",
-    "SK": "Slovakia",
-    "SL": "Sierra Leone",
-    "SM": "San Marino",
-    "SN": "Senegal",
-    "SO": "Somalia",
-    "SR": "Suriname",
-    "SS": "South Sudan",
-    "ST": "Sao Tome & Principe",
-    "SV": "El Salvador",
-    "SX": "St Maarten (Dutch)",
-    "SY": "Syria",
-    "SZ": "Eswatini (Swaziland)",
-    "TC": "Turks & Caicos Is",
-    "TD": "Chad",
-    "TF": "French S. Terr.",
-    "TG": "Togo",
-    "TH": "Thailand",
-    "TJ": "Tajikistan",
-    "TK": "Tokelau",
-    "TL": "East Timor",
-    "TM": "Turkmenistan",
-    "TN": "Tunisia",
-    "TO": "Tonga",
-    "TR": "Turkey",
-    "TT": "Trinidad & Tobago",
-    "TV": "Tuvalu",
-    "TW": "Taiwan",
-    "TZ": "Tanzania",
-    "UA": "Ukraine",
-    "UG": "Uganda",
-    "UM": "US minor outlying islands",
-    "US": "United States",
-    "UY": "Uruguay",
-    "UZ": "Uzbekistan",
-    "VA": "Vatican City",
-    "VC": "St Vincent",
-    "VE": "Venezuela",
-    "VG": "Virgin Islands (UK)",
-    "VI": "Virgin Islands (US)",
-    "VN": "Vietnam",
-    "VU": "Vanuatu",
-    "WF": "Wallis & Futuna",
-    "WS": "Samoa (western)",
-    "YE": "Yemen",
-    "YT": "Mayotte",
-    "ZA": "South Africa",
-    "ZM": "Zambia",
-    "ZW": "Zimbabwe",
-}
+#: ISO 3166-1 alpha-2 code → English name
+CODES: dict[str, str] = {c.alpha2: c.apolitical_name for c in iso3166.countries}
 
 #: Other ways partner lists write a country → its code (checked against ``CODES`` by the tests)
 OTHER_NAMES: dict[str, str] = {
@@ -298,15 +51,35 @@ OTHER_NAMES: dict[str, str] = {
 def _key(text: str) -> str:
     plain = unicodedata.normalize("NFKD", text)
     plain = "".join(ch for ch in plain if not unicodedata.combining(ch)).casefold()
+    plain = plain.replace("&", " and ")
     return re.sub(r"[^a-z0-9]+", " ", plain).strip()
 
 
-_BY_NAME = {_key(name): code for code, name in CODES.items()}
-_BY_NAME.update({_key(name): code for name, code in OTHER_NAMES.items()})
+def _names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    short: dict[str, set[str]] = {}
+    for country in iso3166.countries:
+        for name in {country.name, country.apolitical_name}:
+            names[_key(name)] = country.alpha2
+            for cut in (name.split(",")[0], name.split(" of ")[0]):
+                short.setdefault(_key(cut), set()).add(country.alpha2)
+        names[country.alpha3.casefold()] = country.alpha2
+    for name, codes in short.items():
+        if len(codes) == 1 and name and name not in names:
+            names[name] = codes.pop()
+    names.update({_key(name): code for name, code in OTHER_NAMES.items()})
+    return names
+
+
+_BY_NAME = _names()
 
 
 def country_code(text: str) -> str | None:
-    """Return the alpha-2 code ``text`` names (a code, UK/EL, or an English name), else None."""
+    """Return the alpha-2 code ``text`` names (a code, UK/EL, alpha-3, a name), else None.
+
+    >>> country_code("de"), country_code("United Kingdom"), country_code("EL"), country_code("FRA")
+    ('DE', 'GB', 'GR', 'FR')
+    """
     value = text.strip()
     upper = value.upper()
     if len(upper) == 2 and upper in CODES:
