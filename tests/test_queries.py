@@ -443,6 +443,10 @@ REGISTRY_QUESTIONS = {
     "participation-by-country": {},
     "organisations-in-most-consortia": {},
     "organisations-in-several-sources": {},
+    "organisation-everywhere": {"organisation": "eu-crg"},
+    "linked-coordinators": {},
+    "cross-source-links": {},
+    "cross-source-link-counts": {},
 }
 
 

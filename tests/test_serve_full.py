@@ -30,7 +30,7 @@ from consortia_kg.serve.licences import licence_name
 from consortia_kg.serve.pages import PAGE_SIZE
 from consortia_kg.serve.server import BackgroundServer
 from consortia_kg.serve.views.home import LIST_PAGE
-from consortia_kg.vocab import DCTERMS, ORG, RDFS
+from consortia_kg.vocab import DCTERMS, ORG, RDFS, SKOS
 from helpers.paths import REAL_DATA
 
 CC = rdflib.Namespace("http://creativecommons.org/ns#")
@@ -211,6 +211,30 @@ def test_a_curated_record_with_registry_memberships_names_both(full: Full) -> No
     provenance = text_of(section(page, "provenance"))
     assert "CC0 1.0" in provenance  # the curated record
     assert any(s.attribution in provenance for s in full.snapshots)
+
+
+def test_an_organisation_page_names_the_same_organisation_in_other_sources(full: Full) -> None:
+    # the node with the most links across sources, and each linked node's name and source
+    rows = full.select(
+        f"SELECT ?o ?linked ?name ?source WHERE {{ "
+        f"{{ SELECT ?o WHERE {{ GRAPH <{full.iri('graph/links')}> {{ ?o <{SKOS}exactMatch> ?x }} }}"
+        f" GROUP BY ?o ORDER BY DESC(COUNT(?x)) ?o LIMIT 1 }} "
+        f"GRAPH <{full.iri('graph/links')}> {{ ?o <{SKOS}exactMatch> ?linked }} "
+        f"OPTIONAL {{ ?linked <{RDFS}label> ?name }} "
+        f"?linked <{DCTERMS}source> ?registry . ?registry <{RDFS}label> ?source }}"
+    )
+    assert rows, "the default graph has no links across sources"
+    page = full.page(rows[0]["o"][len(full.server.config.base) :] + ".html")
+    same = section(page, "same-elsewhere")
+    assert same.count("<tr>") - 1 == len({r["linked"] for r in rows})
+    for r in rows:
+        assert (
+            f'href="{full.server.config.prefix}{r["linked"][len(full.server.config.base) :]}"'
+            in same
+        )
+        assert r["source"] in text_of(same) and r.get("name", "") in text_of(same)
+    # an external IRI (GEPRIS, ROR) is no node of ours: it stays among the facts only
+    assert all(href.startswith(full.server.config.prefix) for href in links_in(same))
 
 
 def test_a_snapshot_has_a_page(full: Full) -> None:

@@ -240,7 +240,8 @@ def document_query(iri: str, base: str, graph: str | None, describe_pointing: bo
 
     The thing's own triples; the triples of the nodes minted under it (from its record's graph
     when it has one, and those it links to or that point at it: a registry consortium's
-    memberships, a snapshot's files); the record graph's provenance; the triples pointing at
+    memberships, a snapshot's files); the names and sources of the nodes of other sources linked
+    to it (``skos:exactMatch``); the record graph's provenance; the triples pointing at
     it, with the whole description of the pointing nodes that are parts of another thing (a
     membership, an implementation), so that an organisation's page can show its roles and
     dates (only with ``describe_pointing``: a record's thing; a role or a snapshot is pointed
@@ -252,6 +253,7 @@ def document_query(iri: str, base: str, graph: str | None, describe_pointing: bo
     under = str(ox.Literal(iri.rstrip("/") + "/"))
     base_literal = str(ox.Literal(base))
     source = str(ox.NamedNode(DCTERMS + "source"))
+    exact, label = str(ox.NamedNode(SKOS + "exactMatch")), str(ox.NamedNode(RDFS + "label"))
     # the pointing triples, capped first: filtering all 170,000 of a snapshot's took 2 s
     pointing = f"{{ SELECT ?s ?q WHERE {{ ?s ?q {thing} }} LIMIT {INCOMING_CAP} }}"
     unions = [
@@ -262,6 +264,11 @@ def document_query(iri: str, base: str, graph: str | None, describe_pointing: bo
         # parts it links to (a snapshot's files, an organisation's locations)
         f"{{ {thing} ?q ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {under})) ?s ?p ?o }}",
     ]
+    # the nodes of other sources linked to it (graph/links): their names and their sources
+    unions.append(
+        f"{{ {thing} {exact} ?s . FILTER(isIRI(?s) && STRSTARTS(STR(?s), {base_literal})) "
+        f"VALUES ?p {{ {source} {label} }} ?s ?p ?o }}"
+    )
     if describe_pointing:
         unions.append(f"""{{ {pointing}
     FILTER(?q != {source} && isIRI(?s) && STRSTARTS(STR(?s), {base_literal})

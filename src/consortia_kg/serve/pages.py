@@ -274,6 +274,9 @@ class Site:
                     doc, sorted(set(joined)), ORG + "organization", "Consortia", "consortia"
                 )
             )
+        same = self._same_elsewhere(doc, iri, generation)
+        if same is not None:
+            sections.append(same)
         led_or_joined = _working_groups_of(doc, iri)
         if led_or_joined:
             sections.append(self._working_groups(doc, led_or_joined))
@@ -421,6 +424,34 @@ class Site:
             columns=[first, "role", "from", "until", "source"],
             rows=rows,
             total=len(rows),
+        )
+
+    def _same_elsewhere(self, doc: Doc, iri: str, generation: Generation) -> Section | None:
+        """The nodes of other sources that are the same organisation (``graph/links``).
+
+        Only our own nodes: an external IRI (ROR, GEPRIS) shows among the facts as "same as".
+        """
+        rows = []
+        for node in doc.values(iri, SKOS + "exactMatch"):
+            if not isinstance(node, ox.NamedNode) or generation.index.get(node.value) is None:
+                continue
+            sources = [
+                doc.linker.term(s, doc.labels) for s in doc.values(node.value, DCTERMS + "source")
+            ]
+            record = record_graph_of(generation.base, node.value)
+            if record is not None and record in generation.graphs:
+                sources.append(doc.linker.iri_value(record, "curated record"))
+            name = doc.linker.iri_value(node.value, doc.labels.get(node.value))
+            rows.append([name, sources[0] if sources else Value("")])
+        if not rows:
+            return None
+        rows.sort(key=lambda row: (row[1].text.casefold(), row[0].text.casefold()))
+        return Section(
+            "The same organisation in other sources",
+            "same-elsewhere",
+            text="Each source keeps its own node; these links say they are one organisation.",
+            columns=["organisation", "source"],
+            rows=rows,
         )
 
     def _working_groups(self, doc: Doc, groups: dict[str, str]) -> Section:
