@@ -31,6 +31,7 @@ from rapidfuzz import fuzz, process
 
 from consortia_kg.reconcile.names import (
     acronyms_in,
+    looks_like_acronym,
     name_forms,
     normalise_identifier,
     normalise_name,
@@ -153,12 +154,12 @@ def _prepare(entity: Entity) -> _Prepared:
 
     def add_name(text: str, what: str) -> None:
         bare, tail = split_trailing_acronym(text)
-        for norm in {*name_forms(text), *name_forms(bare)}:
+        for norm in {*name_forms(text), *(name_forms(bare) if bare != text else ())}:
             if norm and norm not in prepared.names:
                 prepared.names[norm] = (text, what)
                 if len(norm) >= _FUZZY_MIN_LENGTH:
                     prepared.fuzzy.append((norm, " ".join(sorted(norm.split()))))
-        for acronym in acronyms_in(text) + ([tail] if tail else []):
+        for acronym in acronyms_in(text) + ([tail] if looks_like_acronym(tail) else []):
             add_acronym(acronym)
 
     def add_acronym(text: str) -> None:
@@ -286,22 +287,30 @@ class Reconciler:
             found = [self._id_match(k, ids, len(by_id) == 1) for k in by_id]
             return _ranked(found, floor, limit)
         bare, tail = split_trailing_acronym(query.name)
+        tail = tail if looks_like_acronym(tail) else ""
         acronym = query.acronym or tail or next(iter(acronyms_in(query.name)), "")
-        forms = name_forms(bare)
+        # with and without a trailing bracket: "… (CRG)", "… (United States)"
+        forms = list(dict.fromkeys([*name_forms(bare), *name_forms(query.name)]))
         name = forms[0]
         acronym_norm = normalise_name(acronym)
         if not name and not acronym_norm:
             return []
         fuzzy = self._fuzzy(name, floor)
+        whole = normalise_name(query.name)
+        if whole != name:  # a bracket may be part of the name: scored both ways, the best kept
+            for key, scored in self._fuzzy(whole, floor).items():
+                if scored[0] > fuzzy.get(key, (-1.0, ""))[0]:
+                    fuzzy[key] = scored
         # only what shares a name, an acronym or a similar name is weighed (and checked for ids)
         signals = set(fuzzy)
         for text in forms:
             signals |= self._by_name.get(text, set())
         for text in {acronym_norm, name if len(name) <= 12 else ""} - {""}:
             signals |= self._by_acronym.get(text, set())
+        place = (query.country.strip().upper(), normalise_name(query.city), query.city.strip())
         found = [
             m for k in signals
-            if allowed(k) and (m := self._score(k, query, forms, acronym_norm, fuzzy.get(k)))
+            if allowed(k) and (m := self._score(k, place, forms, acronym_norm, fuzzy.get(k)))
         ]  # fmt: skip
         exact = [m for m in found if m.certain]
         if len(exact) > 1:  # one name, several records: a curator chooses
@@ -376,7 +385,7 @@ class Reconciler:
     def _score(
         self,
         key: Key,
-        query: Query,
+        place: tuple[str, str, str],  # country code, city normalised, city as given
         forms: list[str],
         acronym: str,
         fuzzy: tuple[float, str] | None,
@@ -410,7 +419,7 @@ class Reconciler:
         if certain and exact is not None and _short(exact):
             certain = False  # "AnVIL", "ANVIL": a short word is as often an acronym as a name
             evidence.append("a short name, perhaps an acronym")
-        country = query.country.strip().upper()
+        country, city, city_given = place
         if country and item.countries:
             if country in item.countries:
                 evidence.append(f"same country {country}")
@@ -420,9 +429,8 @@ class Reconciler:
                     f"other country: {', '.join(sorted(item.countries))}, not {country}"
                 )
                 score, certain = min(score, COUNTRY_CONFLICT_CAP), False
-        city = normalise_name(query.city)
         if city and city in item.cities:
-            evidence.append(f"same city {query.city.strip()}")
+            evidence.append(f"same city {city_given}")
             score = score if score == 100 else min(score + PLACE_BONUS, _FUZZY_CAP)
         return Match(key[1], key[0], item.entity.name, float(score), certain, reason, matched,
                      tuple(evidence))  # fmt: skip

@@ -11,6 +11,7 @@ import unicodedata
 
 __all__ = [
     "acronyms_in",
+    "looks_like_acronym",
     "name_forms",
     "normalise_identifier",
     "normalise_name",
@@ -58,13 +59,18 @@ def name_forms(text: str) -> list[str]:
 
 
 def split_trailing_acronym(name: str) -> tuple[str, str]:
-    """Return ``name`` without a trailing bracket, and the bracket's text (or "").
+    """Return ``name`` without a short trailing bracket, and the bracket's text (or "").
+
+    The name is matched with and without the bracket; the bracket is an acronym only when it
+    looks like one (:func:`looks_like_acronym`).
 
     >>> split_trailing_acronym("Centre for Genomic Regulation (CRG)")
     ('Centre for Genomic Regulation', 'CRG')
+    >>> split_trailing_acronym("Envirogen (United States)")
+    ('Envirogen', 'United States')
     """
     tail = _TRAILING_ACRONYM.search(name)
-    if not tail or not _looks_like_acronym(tail.group(1)):
+    if not tail or not name[: tail.start()].strip():
         return name, ""
     return name[: tail.start()], tail.group(1).strip()
 
@@ -75,12 +81,10 @@ def acronyms_in(name: str) -> list[str]:
     >>> acronyms_in("European Clinical Research Infrastructure Network (ECRIN) - ERIC")
     ['ECRIN']
     """
-    return [
-        m.group(1).strip() for m in _BRACKETED.finditer(name) if _looks_like_acronym(m.group(1))
-    ]
+    return [m.group(1).strip() for m in _BRACKETED.finditer(name) if looks_like_acronym(m.group(1))]
 
 
-def _looks_like_acronym(text: str) -> bool:
+def looks_like_acronym(text: str) -> bool:
     """One or two words, mostly capitals: "ECRIN", "EMBL-EBI", "UdK"; not "(United States)"."""
     words = text.split()
     letters = [ch for ch in text if ch.isalpha()]
