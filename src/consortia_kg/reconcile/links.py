@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from consortia_kg import iris
-from consortia_kg.reconcile import ASK_SCORE, Entity, Match, Query, Reconciler
+from consortia_kg.reconcile import ASK_SCORE, Entity, Match, Query, Reconciler, normalise_name
+from consortia_kg.reconcile.engine import SHORT_NAME
 from consortia_kg.reconcile.review import Proposal, Review
 from consortia_kg.vocab import CKG, DCTERMS, ORG, RDF, RDFS, SCHEMA, SKOS
 
@@ -164,7 +165,8 @@ def find_links(entities: list[Entity], review: Review | None = None) -> LinkRepo
     for entity in entities:
         country = next(iter(entity.countries)) if len(entity.countries) == 1 else ""
         city = next(iter(entity.cities)) if len(entity.cities) == 1 else ""
-        for name in (entity.name, *entity.names[:2]):
+        # a one-word short name ("UMA") is never enough for a link: not asked
+        for name in [n for n in (entity.name, *entity.names[:2]) if not _short_name(n)]:
             query = Query(name, entity.acronyms[0] if entity.acronyms else "", country, city,
                           tuple(sorted(entity.identifiers)), "organisation")  # fmt: skip
             for match in reconciler.match(query, floor=ASK_SCORE, exclude={entity.key}):
@@ -201,6 +203,11 @@ def _weigh(
     elif match.score >= PROPOSAL_SCORE and match.reason != "same acronym":
         # an acronym alone, or a name below this, is too weak to spend a curator's time on
         report.proposals.append(Proposal.of("organisation", name, country, entity.key, match))
+
+
+def _short_name(name: str) -> bool:
+    norm = normalise_name(name)
+    return " " not in norm and len(norm) <= SHORT_NAME
 
 
 def _same_name_or_id(match: Match) -> bool:
