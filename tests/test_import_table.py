@@ -155,3 +155,28 @@ def test_work_package_member_found_nowhere_is_a_finding(
     )  # fmt: skip
     assert result.exit_code == 1
     assert 'wp.csv:2: "QQQQ" is neither in the partner list nor a record' in result.stderr
+
+
+def test_a_partner_that_may_be_a_record_waits_for_a_curator_then_links(
+    cli: Callable[..., Result], data_copy: Path, tmp_path: Path
+) -> None:
+    sheet = tmp_path / "partners.csv"
+    sheet.write_text(
+        "Partner name,Country,Role\nCenter for Genome Regulation,ES,coordinator\n",
+        encoding="utf-8",
+    )
+    before = _snapshot(data_copy)
+    args = ["import", "table", "ga4gh", "--partners", sheet, "--data", data_copy, "--force"]
+    result = cli(*args)
+    assert result.exit_code == 1  # a curator decides first; only the review file is written
+    assert f'{sheet}:2: "Center for Genome Regulation" may be organisation eu-crg' in (
+        result.stderr
+    )
+    after = _snapshot(data_copy)
+    assert after.pop("review.yaml") and after == before  # the review file is all that is new
+    review = data_copy / "review.yaml"
+    assert 'candidate: "eu-crg"' in review.read_text(encoding="utf-8")
+    assert cli("review", "--data", data_copy, "accept", "1").exit_code == 0
+    result = cli(*args)
+    assert result.exit_code == 0, result.output
+    assert [m["organisation"] for m in _ga4gh(data_copy)["members"]] == ["eu-crg"]
