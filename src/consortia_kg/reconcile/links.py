@@ -51,11 +51,21 @@ _ORGANISATIONS = {ORG + "FormalOrganization", ORG + "Organization", SCHEMA + "Or
 _NOT_ORGANISATIONS = {CKG + "Consortium", ORG + "OrganizationalUnit", CKG + "WorkingGroup"}
 
 
-#: The lines that may describe an organisation or its place (both IRIs start so): a regular
-#: expression finds them in C, so the 1.8 million lines of CORDIS are not split in Python
-def _wanted(base: str) -> re.Pattern[bytes]:
-    return re.compile(rb"^<" + re.escape(iris.mint(base, "organisation").encode()) + rb"/[^\n]*$",
-                      re.MULTILINE)  # fmt: skip
+_PREDICATES = (_TYPE, *_NAMES, _ACRONYM, _IDENTIFIER, _EXACT, _LOCATION, _COUNTRY, _CITY)
+
+
+def _wanted(nquads: bytes, base: str) -> bytes:
+    """The lines that may say an organisation's (or its place's) name, type, id or country.
+
+    Both IRIs start with ``{base}organisation/``; the 1.8 million lines of CORDIS are filtered
+    as bytes (``startswith`` and a set of predicates), and only those are parsed.
+    """
+    subject = b"<" + iris.mint(base, "organisation").encode() + b"/"
+    predicates = {f"<{p}>".encode() for p in _PREDICATES}
+    return b"\n".join(
+        line for line in nquads.split(b"\n")
+        if line.startswith(subject) and line.split(b" ", 2)[1] in predicates
+    )  # fmt: skip
 
 
 _EXTERNAL = (
@@ -97,9 +107,8 @@ def organisations_in(chunks: Iterable[tuple[str, bytes]], base: str) -> list[Ent
     """Return the organisations the N-Quads ``chunks`` (source name, lines) describe."""
     nodes: dict[str, _Node] = {}
     places: dict[str, tuple[set[str], set[str]]] = {}  # place → (countries, cities)
-    pattern = _wanted(base)
     for source, nquads in chunks:
-        wanted = b"\n".join(pattern.findall(nquads))
+        wanted = _wanted(nquads, base)
         for quad in ox.parse(wanted, format=ox.RdfFormat.N_QUADS):
             _read(quad, source, nodes, places)
     entities = []
