@@ -213,10 +213,6 @@ class Reconciler:
         item = self._items.get((kind, key))
         return item.entity if item else None
 
-    def entities(self) -> list[Entity]:
-        """Return every entity, in the order they were added."""
-        return [item.entity for item in self._items.values()]
-
     def add(self, entity: Entity) -> None:
         """Add ``entity``, replacing the one with its kind and key."""
         ident: Key = (entity.kind, entity.key)
@@ -328,7 +324,7 @@ class Reconciler:
 
     def _id_match(self, key: Key, ids: set[tuple[str, str]], alone: bool) -> Match:
         item = self._items[key]
-        scheme, value = min(i for i in ids if value_in(item, i))
+        scheme, value = min(i for i in ids if _holds(item, i))
         label = _SCHEME_LABELS.get(scheme, scheme)
         return Match(
             key[1], key[0], item.entity.name, 100.0, alone, f"same {label} id", value,
@@ -441,7 +437,7 @@ def _short(norm: str) -> bool:
     return " " not in norm and len(norm) <= SHORT_NAME
 
 
-def value_in(item: _Prepared, ident: tuple[str, str]) -> bool:
+def _holds(item: _Prepared, ident: tuple[str, str]) -> bool:
     """Whether ``item`` carries the identifier ``ident`` (scheme, normalised value)."""
     return ident[1] in item.identifiers.get(ident[0], ())
 
