@@ -99,6 +99,8 @@ class Run:
     rebuilt: list[str] = field(default_factory=list)
     #: the registry snapshots mapped (by ``load_and_build``)
     mapped: list[MappedSnapshot] = field(default_factory=list)
+    #: the organisation records' lines as N-Quads (registry claims and links read them)
+    organisation_lines: str = ""
 
     @property
     def fatal(self) -> bool:
@@ -140,9 +142,10 @@ def load_and_build(
     stage.done(f"{len(run.built.quads)} quads in {len(run.built.graphs)} graphs")
     claims = Claims()
     organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
-    said = [f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations]
-    read_claims(claims, "".join(said))
-    chunks = [("records", "".join(said).encode())]
+    said = "".join(f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations)
+    read_claims(claims, said)
+    run.organisation_lines = said
+    chunks = [("records", said.encode())]
     run.mapped = _map_registries(data_dir, base, claims, run, progress)
     for mapped in run.mapped:
         if registries and mapped.nquads:
@@ -187,12 +190,9 @@ def link_report(
         raise InputError(
             f"the records of {data_dir} cannot be read", hint="run `consortia-kg validate`"
         )
-    base = run.built.base
-    organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
-    said = "".join(f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations)
-    chunks = [("records", said.encode())]
+    chunks = [("records", run.organisation_lines.encode())]
     chunks += [(m.id, m.nquads) for m in run.mapped if m.nquads]
-    return _link_report(data_dir, base, chunks, progress)
+    return _link_report(data_dir, run.built.base, chunks, progress)
 
 
 def _map_registries(

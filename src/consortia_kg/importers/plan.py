@@ -268,6 +268,8 @@ class Workspace:
         self.unreadable = {p.file for p in records.problems if p.fatal}
         for record in records:
             self.records[record.kind][record.slug] = item_to_dict(SCHEMAS[record.kind], record.item)
+        #: the records as read (``records`` gains what the import plans): what identity changes
+        self._loaded = {kind: dict(by_slug) for kind, by_slug in self.records.items()}
         self.reconciler = Reconciler(
             entity_from_record(slug, kind, plain)
             for kind in ("organisation", "consortium")
@@ -440,7 +442,7 @@ class Workspace:
         for change in self.ordered():
             if change.status != "changed" or change.kind not in ("organisation", "consortium"):
                 continue
-            old = _load_plain(change.kind, change.old_text or "")
+            old = self._loaded[change.kind].get(change.slug, {})
             new = self.records[change.kind][change.slug]
             if any(_identity(old, k) != _identity(new, k) for k in IDENTITY_KEYS):
                 out.append(change)
@@ -460,14 +462,6 @@ def _identity(record: Mapping[str, Any], key: str) -> object:
             str(loc.get("country_code") or loc.get("country") or "") for loc in value or []
         )
     return value
-
-
-def _load_plain(kind: str, text: str) -> dict[str, Any]:
-    """A record's text as plain data (for comparing what an import changes)."""
-    import yaml
-
-    loaded = yaml.safe_load(text) if text else None
-    return loaded if isinstance(loaded, dict) else {}
 
 
 def _comment(kind: str, sources: str) -> str:
