@@ -177,9 +177,9 @@ def serve(
     )
     show = progress_printer(quiet)
     prepare_serving(config, show)
-    show(f"serve: http://{host}:{port}{config.prefix} (IRIs under {base}); Ctrl-C stops")
+    show(f"serve: IRIs under {base} are answered at http://{host}:{port}{config.prefix}")
     try:
-        run_server(config, host, port, quiet, limits)
+        run_server(config, host, port, quiet, limits, show)
     except KeyboardInterrupt:
         # uvicorn has shut down gracefully and passes the signal on: stopping is no error
         show("serve: stopped")

@@ -46,6 +46,7 @@ def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
     ``config.dumps_dir`` and the store filled at ``config.store_dir``, nowhere else); the
     server then serves what the pipeline wrote.
     """
+    progress(f"serve: checking the store and the dumps against {config.data_dir}…")
     run = bring_up_to_date(
         config.data_dir, config.dumps_dir, config.store_dir, config.base, progress
     )
@@ -58,6 +59,7 @@ def uvicorn_config(
     port: int,
     quiet: bool = False,
     limits: ConnectionLimits | None = None,
+    progress: Progress = _quiet,
 ) -> Any:
     """Return the uvicorn settings: our guarded httptools protocol, graceful stop."""
     # the web stack is imported when a server starts: prepare_serving alone needs none of it
@@ -70,7 +72,7 @@ def uvicorn_config(
     # every connection is a file: room for all of them, the workers' and the store's
     raise_open_files_limit(limits.max_connections + 1024)
     return uvicorn.Config(
-        create_app(config),
+        create_app(config, progress=progress, address=f"http://{host}:{port}{config.prefix}"),
         host=host,
         port=port,
         # httptools (C) parses a request in a fraction of h11's (pure Python) time; our subclass
@@ -98,11 +100,12 @@ def run_server(
     port: int,
     quiet: bool = False,
     limits: ConnectionLimits | None = None,
+    progress: Progress = _quiet,
 ) -> None:
-    """Serve until interrupted."""
+    """Serve until interrupted; ``progress`` hears when the store opens and when it is ready."""
     import uvicorn
 
-    uvicorn.Server(uvicorn_config(config, host, port, quiet, limits)).run()
+    uvicorn.Server(uvicorn_config(config, host, port, quiet, limits, progress)).run()
 
 
 def free_port() -> int:
