@@ -131,6 +131,9 @@ class GuardedProtocol(HttpToolsProtocol):
         self._counted = False
         self._deadline: asyncio.TimerHandle | None = None
         self._head_open = False
+        #: True while no request is being read (before the first, after one's last byte)
+        self._between = True
+        self._begun = 0
         self._url_bytes = 0
         self._field_bytes = 0
         self._chunk_bytes = 0
@@ -207,14 +210,17 @@ class GuardedProtocol(HttpToolsProtocol):
         """Read what came; past the limits, answer 431 or 414 before reading any more."""
         if self._refusal is not None or self.transport.is_closing():
             return
-        whole_chunk_in_head = self._head_open
+        # a chunk belongs to the open head whole when it started inside that head, or between
+        # two requests with only this one begun in it
+        head_before, between_before = self._head_open, self._between
+        self._begun = 0
         super().data_received(data)
         if not self._head_open or self.transport.is_closing():
             return
-        if whole_chunk_in_head:
+        if head_before or (between_before and self._begun == 1):
             self._chunk_bytes += len(data)
         # both are lower bounds of the head's size: the parser keeps a header field it has not
-        # finished to itself, and the chunk a head started in is not counted whole
+        # finished to itself, and a chunk that also held a previous request is not counted
         refusal = self._over_limits(max(self._field_bytes, self._chunk_bytes - self._url_bytes))
         if refusal is not None:
             self._answer_and_close(refusal)
@@ -240,7 +246,8 @@ class GuardedProtocol(HttpToolsProtocol):
         if self._refusal is not None:
             return
         super().on_message_begin()
-        self._head_open = True
+        self._head_open, self._between = True, False
+        self._begun += 1
         self._url_bytes = self._field_bytes = self._chunk_bytes = 0
 
     def on_url(self, url: bytes) -> None:
@@ -282,6 +289,7 @@ class GuardedProtocol(HttpToolsProtocol):
     def on_message_complete(self) -> None:
         """Pass the end of the request on (none of a refused request)."""
         if self._refusal is None:
+            self._between = True
             super().on_message_complete()
 
     def on_response_complete(self) -> None:

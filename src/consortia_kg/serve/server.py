@@ -164,8 +164,8 @@ class BackgroundServer:
 
     @property
     def app(self) -> Any:
-        """Return the running Starlette application."""
-        return self._server.config.loaded_app if self._server else None
+        """Return the running application (the front layer, with the Starlette app's state)."""
+        return self._server.config.app if self._server else None
 
     def start(self) -> BackgroundServer:
         """Start serving and wait until the first generation is open."""

@@ -167,10 +167,14 @@ class _Worker:
         """Return True while the process runs and its socket is open."""
         return not self.channel.lost and self.process.poll() is None
 
-    def killed_from_outside(self) -> bool:
+    async def killed_from_outside(self) -> bool:
         """Return True when the process died of SIGKILL or SIGTERM (not of its own fault)."""
-        # its socket closed when it ended: the process has exited, poll() only reaps it
-        return self.process.poll() in (-signal.SIGKILL, -signal.SIGTERM)
+        # the kernel closes a dying process's socket before its exit status is there to read
+        for _ in range(100):
+            if self.process.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        return self.process.returncode in (-signal.SIGKILL, -signal.SIGTERM)
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -373,8 +377,8 @@ class WorkerPool:
         """Run ``job`` on an idle worker within ``budget`` seconds (None: no budget).
 
         A query answered before is answered from the cache, without a worker. A worker found
-        dead is replaced and the job waits for another; one killed from outside while running
-        the job (SIGKILL, SIGTERM: not the job's fault) costs the job one more try.
+        dead is replaced and the job waits for another; a worker killed from outside while
+        running the job (SIGKILL, SIGTERM: not the job's fault) costs the job one more try.
         """
         query = isinstance(job, QueryJob) and self.cache.limit > 0
         if query:
@@ -383,7 +387,8 @@ class WorkerPool:
             if kept is not None:
                 self.stats.cached += 1
                 return kept
-        for attempt in (1, 2):
+        # every worker may have been killed at once: each dead one costs the job one more try
+        for attempt in range(1, self.size + 2):
             worker = await self._take()
             worker.running = True
             self._busy += 1
@@ -399,9 +404,9 @@ class WorkerPool:
                 self._replace(worker)
                 raise
             except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as exc:
-                outside = worker.killed_from_outside()
+                outside = await worker.killed_from_outside()
                 self._replace(worker)
-                if outside and attempt == 1:
+                if outside and attempt <= self.size:
                     continue
                 return Reply(500, message=f"the query worker stopped: {exc or type(exc).__name__}")
             finally:
