@@ -494,10 +494,10 @@ def _build_release(
             store_dir = scratch / STORE_DIRNAME if with_store else None
             predecessor = (previous.id, previous.version) if previous is not None else None
             _dumps_and_store(sorter, scratch, store_dir, manifest, run, progress, predecessor)
-        with _Stage(progress, "publish", "syncing the release to disk") as stage:
+        # said only when slow (a big store to sync): the store's line stays the last one
+        with _Stage(progress, "publish", "syncing the release to disk"):
             run.release = releases.publish_release(root, scratch, keep)
             published = True
-            stage.done(f"release {run.release.id} is now {root / releases.CURRENT}")
     finally:
         if not published:  # failed, refused or interrupted: the current release stays
             releases.discard_release(scratch)
@@ -756,14 +756,16 @@ def _release_up_to_date(
 
     releases.adopt_flat(root)
     current = releases.current_release(root)
-    if current is None:
-        progress(f"release: no release in {root} yet; building one from {data_dir}")
+    store_dir = root / STORE_DIRNAME
+    meta = read_meta(current.folder / STORE_DIRNAME) if current is not None else None
+    if meta is None:
+        progress(f"store: no store in {store_dir} yet; publishing a release of {data_dir}")
+    elif current is not None and (
+        meta.fingerprint == fingerprint and _current_dumps(current.folder, fingerprint)
+    ):
+        return Run(RecordSet(data_dir))
     else:
-        meta = read_meta(current.folder / STORE_DIRNAME)
-        fresh = _current_dumps(current.folder, fingerprint) is not None
-        if fresh and meta is not None and meta.fingerprint == fingerprint:
-            return Run(RecordSet(data_dir))
-        progress(f"release: the records in {data_dir} changed; publishing a new release in {root}")
+        progress(f"store: the records in {data_dir} changed; publishing a new release")
     return _build_release(
         data_dir, base, fingerprint, root, True, progress, jobs, DEFAULT_KEEP, Gate()
     )

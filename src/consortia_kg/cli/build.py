@@ -99,5 +99,7 @@ def build(
             err=True,
         )
         sys.exit(EXIT_USAGE if run.fatal else EXIT_NEEDS_CURATOR)
+    if run.release is not None and not quiet:
+        click.echo(f"release {run.release.id} published: {output / 'current'}", err=True)
     for name in sorted(run.files):
         click.echo(str(output / name))

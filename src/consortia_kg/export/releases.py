@@ -184,7 +184,8 @@ def _linked_names(folder: Path) -> list[str]:
     except OSError:
         return []
     names = [line.partition("  ")[2] for line in text.splitlines()]
-    return [*sorted(n for n in names if n and "/" not in n), _SUMS, _STORE]
+    store = [_STORE] if (folder / _STORE).is_dir() else []  # none after `build --no-store`
+    return [*sorted(n for n in names if n and "/" not in n), _SUMS, *store]
 
 
 def _link_beside(root: Path, folder: Path) -> None:
