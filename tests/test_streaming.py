@@ -146,7 +146,7 @@ def test_bring_up_to_date_loads_a_missing_store_from_current_dumps(tmp_path: Pat
     import shutil
 
     from consortia_kg.build.manifest import read_manifest
-    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+    from consortia_kg.pipeline import bring_up_to_date
     from consortia_kg.query.store import read_meta
 
     # a store of its own beside flat dumps (serve --store X/mystore); a folder's `store` is
@@ -170,7 +170,7 @@ def test_bring_up_to_date_loads_a_missing_store_from_current_dumps(tmp_path: Pat
 def test_bring_up_to_date_writes_only_stale_dumps(tmp_path: Path) -> None:
     """Dumps without a manifest (or of other records) are rewritten; the current store stays."""
     from consortia_kg.build.manifest import MANIFEST_NAME
-    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+    from consortia_kg.pipeline import bring_up_to_date
 
     dist = tmp_path / "dist"
     store = dist / "mystore"  # a store of its own beside flat dumps, as above

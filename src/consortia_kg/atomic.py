@@ -73,8 +73,8 @@ def pause_point(name: str) -> None:
 
 
 #: Scratch folders and files a build makes beside its output: ``.<kind>-<pid>-<random>``
-#: (a release being written, a link about to be swapped in, a flat store being moved aside).
-SCRATCH_KINDS = ("dumps-new", "sort", "store-load", "release-new", "link-new", "store-old")
+#: (a release being written, a link about to be swapped in, a folder moved aside to delete).
+SCRATCH_KINDS = ("dumps-new", "sort", "store-load", "release-new", "link-new", "aside")
 
 
 def scratch_prefix(kind: str) -> str:

@@ -169,6 +169,8 @@ def publish_release(
     os.rename(scratch, releases / release_id)
     fsync_dir(releases)
     pause_point("after-rename")
+    if (root / CURRENT).is_dir() and not (root / CURRENT).is_symlink():
+        _move_aside(root / CURRENT)  # a copy that followed the links: the link comes back
     replace_with_symlink(root / CURRENT, f"{RELEASES}/{release_id}")
     pause_point("after-swap")
     release = Release(release_id, releases / release_id, version)
@@ -195,16 +197,22 @@ def _link_beside(root: Path, folder: Path) -> None:
         if link.is_symlink():
             continue
         if link.is_dir():  # a flat store: moved aside, then the link renamed in its place
-            aside = root / f"{scratch_prefix('store-old')}{name}"
             tmp = root / f"{scratch_prefix('link-new')}{name}"
             os.symlink(f"{CURRENT}/{name}", tmp)
-            os.rename(link, aside)
+            aside = _move_aside(link)
             os.replace(tmp, link)
             shutil.rmtree(aside, ignore_errors=True)
         else:  # missing, or a flat file: replaced by the link in one rename
             replace_with_symlink(link, f"{CURRENT}/{name}")
     (root / MANIFEST_NAME).unlink(missing_ok=True)  # a flat dist's: the release keeps its own
     fsync_dir(root)
+
+
+def _move_aside(folder: Path) -> Path:
+    """Rename a folder to scratch (deleted now, or by the next build if this one is killed)."""
+    aside = folder.parent / f"{scratch_prefix('aside')}{folder.name}"
+    os.rename(folder, aside)
+    return aside
 
 
 def prune_releases(root: Path, keep: int = DEFAULT_KEEP) -> list[str]:
@@ -215,9 +223,7 @@ def prune_releases(root: Path, keep: int = DEFAULT_KEEP) -> list[str]:
     releases = root / RELEASES
     for release_id in doomed:
         # renamed to scratch first: a kill mid-delete leaves scratch, never half a release
-        aside = releases / f"{scratch_prefix('release-new')}{release_id}"
-        os.rename(releases / release_id, aside)
-        shutil.rmtree(aside, ignore_errors=True)
+        shutil.rmtree(_move_aside(releases / release_id), ignore_errors=True)
     return doomed
 
 
