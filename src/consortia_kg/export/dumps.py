@@ -29,6 +29,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from consortia_kg import iris
 from consortia_kg.atomic import scratch_prefix
+from consortia_kg.build.quadlines import die_with_parent
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
 from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
@@ -340,7 +341,12 @@ def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
         written.files.update(files)
         written.files.update(_write_jsonld_then_copy(staging, base))
         return counts
-    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=2,
+        mp_context=mp.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         jsonld = pool.submit(_write_jsonld_then_copy, staging, base)
         turtle = pool.submit(_write_turtle_then_copy, staging, base)
         counts, files = turtle.result()
