@@ -21,6 +21,8 @@ leaves half a release under a release id.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -52,6 +54,7 @@ __all__ = [
     "release_ids",
     "remove_if_empty",
     "start_release",
+    "verify_release",
 ]
 
 #: The folder of releases and the link to the one being served, inside the output folder.
@@ -259,3 +262,40 @@ def _link_or_copy(source: str, target: str) -> None:
         os.link(source, target)
     except OSError:
         shutil.copy2(source, target)
+
+
+def verify_release(folder: Path) -> list[str]:
+    """Return what is wrong with a release folder (empty: whole).
+
+    Every file SHA256SUMS names has its checksum; the manifest, the store and VoID hold the
+    same version of the data.
+    """
+    wrong: list[str] = []
+    try:
+        sums = (folder / _SUMS).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return [f"{folder.name}: no {_SUMS}"]
+    for line in sums:
+        digest, _, name = line.partition("  ")
+        try:
+            with (folder / name).open("rb") as handle:
+                if hashlib.file_digest(handle, "sha256").hexdigest() != digest:
+                    wrong.append(f"{name}: checksum differs")
+        except OSError:
+            wrong.append(f"{name}: missing")
+    manifest = read_manifest(folder)
+    if manifest is None:
+        return [*wrong, f"{folder.name}: no manifest"]
+    if (folder / _STORE).exists():
+        try:
+            meta = json.loads((folder / _STORE / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            meta = {}
+        if meta.get("version") != manifest.version:
+            wrong.append(f"{_STORE}: not of the release's version")
+    void = (
+        (folder / "void.ttl").read_text(encoding="utf-8") if (folder / "void.ttl").is_file() else ""
+    )
+    if f'"sha256:{manifest.version}"' not in void:
+        wrong.append("void.ttl: not of the release's version")
+    return wrong
