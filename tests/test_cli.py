@@ -47,7 +47,7 @@ def test_build_lists_what_it_wrote(cli: Callable[..., Result], tmp_path: Path) -
 def test_progress_goes_to_stderr(cli: Callable[..., Result], tmp_path: Path) -> None:
     result = cli("build", "-o", tmp_path)
     stages = [line.split(":")[0] for line in result.stderr.splitlines()]
-    assert stages[:4] == ["build", "validate", "export", "store"]
+    assert stages[:4] == ["build", "export", "store", "validate"]
 
 
 def test_build_without_store_writes_the_same_dumps(

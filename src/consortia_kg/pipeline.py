@@ -18,6 +18,7 @@ swaps in a rebuilt store always finds its dumps beside it (the server never writ
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import tempfile
 import threading
@@ -57,6 +58,8 @@ from consortia_kg.registries import Claims, MappedSnapshot, map_snapshots, read_
 from consortia_kg.vocab import resolve_base_iri
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
     from consortia_kg.reconcile.links import LinkReport
 
 __all__ = [
@@ -377,30 +380,107 @@ def _broken(run: Run) -> bool:
     return any(p.severity == Severity.VIOLATION for p in run.problems)
 
 
-def _pass_gate(run: Run, data_dir: Path, base: str, gate: Gate, progress: Progress) -> bool:
-    """Return True when ``run`` may be published; add the checks' findings to its problems.
+def _records_findings(data_dir: Path, base: str, progress: Progress) -> list[Problem]:
+    """Read and build the records in memory and return what ``validate`` finds in them.
 
-    Records that cannot be read always stop a build. SHACL needs the records' graph in memory
-    with the way back to file:line, so the records are read once more here (a fraction of the
-    build: the registry snapshots, mapped once by the build, are not read again; their row
+    SHACL needs the records' graph with the way back to file:line, so the records are read
+    once more (the registry snapshots are not: the build maps them once, and their row
     findings are already the run's).
     """
+    records = load_records(data_dir)
+    checked = Run(records, problems=list(records.problems), record_count=len(records))
+    checked.built = build_graph(records, base)
+    return _check_records(checked, "fast", progress)
+
+
+def _validate_apart(
+    data_dir: Path, base: str, progress: Progress, answer: Connection, parent: int
+) -> None:
+    """The validating process: its findings (or what stopped it) go back through ``answer``."""
+    from consortia_kg.build.quadlines import die_with_parent
+
+    die_with_parent(parent)
+    started = time.perf_counter()
+    try:
+        found: list[Problem] | BaseException = _records_findings(data_dir, base, progress)
+    except BaseException as exc:  # the build re-raises it
+        found = exc
+    answer.send((found, time.perf_counter() - started))
+    answer.close()
+
+
+class _Validation:
+    """``validate``'s checks of the records, run in a process of their own beside the build.
+
+    They take as long as the build stage on the records (measured at 1,000 consortia: reading
+    16 s, building 7 s, SHACL 34 s), so they run while the records are built, the dumps written
+    and the store loaded, and the release is published only once they pass. Where processes
+    cannot be forked they run in this process, before the dumps.
+    """
+
+    def __init__(self, data_dir: Path, base: str, progress: Progress) -> None:
+        self.data_dir, self.base, self.progress = data_dir, base, progress
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if "fork" in multiprocessing.get_all_start_methods():
+            context = multiprocessing.get_context("fork")
+            self.answer, sending = context.Pipe(duplex=False)
+            # its progress is said here when its answer comes: lines from another process
+            # would land at any point, and nowhere under a caller that captures stderr
+            args = (data_dir, base, _quiet, sending, os.getpid())
+            self.process = context.Process(target=_validate_apart, args=args, name="validate")
+            self.process.start()
+            sending.close()
+
+    def findings(self) -> list[Problem]:
+        """Wait for the checks and return their findings."""
+        if self.process is None:
+            return _records_findings(self.data_dir, self.base, self.progress)
+        found: list[Problem] | BaseException
+        with _Stage(self.progress, "validate", "waiting for the checks of the records"):
+            try:
+                found, seconds = self.answer.recv()
+            except EOFError:
+                found = RuntimeError("the validating process ended without an answer")
+            self.process.join()
+        if isinstance(found, BaseException):
+            raise found
+        errors = sum(p.severity == Severity.VIOLATION for p in found)
+        self.progress(
+            f"validate: {len(found)} findings ({errors} errors) in {seconds:.2f} s, "
+            "beside the build"
+        )
+        return found
+
+    def stop(self) -> None:
+        """End the checks when the build stops first."""
+        if self.process is not None and self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+
+
+def _refuse_empty(run: Run, data_dir: Path, gate: Gate) -> None:
     if run.record_count == 0 and not gate.allow_empty:
         raise InputError(
             f"{data_dir} holds no records: nothing to publish",
             hint="pass --data with the folder holding consortia/, organisations/ and sources/ "
             "(or --allow-empty to publish an empty graph)",
         )
+
+
+def _passes(run: Run, found: list[Problem], gate: Gate) -> bool:
+    """Add the checks' findings to ``run``; return True when it may be published."""
+    run.problems.extend(found)
+    return gate.allow_invalid or not any(p.severity == Severity.VIOLATION for p in found)
+
+
+def _pass_gate(run: Run, data_dir: Path, base: str, gate: Gate, progress: Progress) -> bool:
+    """Return True when ``run`` may be published, checking it here (outside a release)."""
+    _refuse_empty(run, data_dir, gate)
     if _broken(run):
         return False
     if not gate.validate:
         return True
-    records = load_records(data_dir)
-    checked = Run(records, problems=list(run.problems), record_count=len(records))
-    checked.built = build_graph(records, base)
-    found = _check_records(checked, "fast", progress)
-    run.problems.extend(found)
-    return gate.allow_invalid or not any(p.severity == Severity.VIOLATION for p in found)
+    return _passes(run, _records_findings(data_dir, base, progress), gate)
 
 
 def _store_meta(manifest: Manifest) -> StoreMeta:
@@ -483,10 +563,12 @@ def _build_release(
     previous = releases.current_release(root)
     scratch = releases.start_release(root)
     published = False
+    checks = _Validation(data_dir, base, progress) if gate.validate else None
     try:
         with LineSorter(scratch) as sorter:
             run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
-            if not _pass_gate(run, data_dir, base, gate, progress):
+            _refuse_empty(run, data_dir, gate)
+            if _broken(run):
                 return run
             manifest = Manifest(
                 data_version(entries), base, builder_fingerprint(), fingerprint, 0, len(entries)
@@ -494,11 +576,16 @@ def _build_release(
             store_dir = scratch / STORE_DIRNAME if with_store else None
             predecessor = (previous.id, previous.version) if previous is not None else None
             _dumps_and_store(sorter, scratch, store_dir, manifest, run, progress, predecessor)
+        if checks is not None and not _passes(run, checks.findings(), gate):
+            run.files = {}
+            return run
         # said only when slow (a big store to sync): the store's line stays the last one
         with _Stage(progress, "publish", "syncing the release to disk"):
             run.release = releases.publish_release(root, scratch, keep)
             published = True
     finally:
+        if checks is not None:
+            checks.stop()
         if not published:  # failed, refused or interrupted: the current release stays
             releases.discard_release(scratch)
             if made:  # a refused first build leaves no output folder behind
