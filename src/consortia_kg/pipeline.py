@@ -564,6 +564,11 @@ def _build_release(
     scratch = releases.start_release(root)
     published = False
     checks = _Validation(data_dir, base, progress) if gate.validate else None
+    unfinished, final = str(scratch / STORE_DIRNAME), str(root / STORE_DIRNAME)
+
+    def said(line: str) -> None:  # the store is named where it will be read: dist/store
+        progress(line.replace(unfinished, final))
+
     try:
         with LineSorter(scratch) as sorter:
             run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
@@ -575,7 +580,7 @@ def _build_release(
             )
             store_dir = scratch / STORE_DIRNAME if with_store else None
             predecessor = (previous.id, previous.version) if previous is not None else None
-            _dumps_and_store(sorter, scratch, store_dir, manifest, run, progress, predecessor)
+            _dumps_and_store(sorter, scratch, store_dir, manifest, run, said, predecessor)
         if checks is not None and not _passes(run, checks.findings(), gate):
             run.files = {}
             return run
