@@ -96,7 +96,7 @@ def main() -> int:
         generate(args.consortia, data, defect_rate=0)
     build = [*_BUILD, "--jobs", str(args.jobs), "--data", str(data), "-o", str(dist)]
     started = time.perf_counter()
-    subprocess.run(build, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(build, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     whole = time.perf_counter() - started
     print(f"one build of {args.consortia} consortia: {whole:.1f} s", flush=True)
     rng = random.Random(args.seed)
@@ -131,7 +131,9 @@ def main() -> int:
             f"{len(alive)} workers alive",
             flush=True,
         )
-    subprocess.run(build, check=True, stdout=subprocess.DEVNULL)  # the next build after the last kill
+    subprocess.run(
+        build, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )  # the next build after the last kill
     after = _scratch(dist)
     print(
         f"\n{args.kills} kills ({finished} builds finished first): {broken} broken releases, "
