@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -219,3 +220,24 @@ def test_the_server_takes_store_and_dumps_from_one_release(
     assert first is not None and config.resolve() == (first.folder / "store", first.folder)
     own = ServeConfig(data_dir=valid_copy, store_dir=tmp_path / "X" / "mystore")
     assert own.resolve() == (tmp_path / "X" / "mystore", tmp_path / "X")
+
+
+def test_a_killed_store_fill_is_removed_once_its_lock_is_free(tmp_path: Path) -> None:
+    """A store filled alone (``--store X/mystore``) is filled into ``.mystore.new-*`` under
+    ``.mystore.lock``; a killed fill's folder goes when the lock is free, never while held."""
+    import fcntl
+
+    from consortia_kg.atomic import remove_stale
+
+    (tmp_path / ".mystore.new-abc").mkdir()
+    (tmp_path / ".mystore.new-abc" / "oxigraph").write_text("")
+    with open(tmp_path / ".mystore.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        assert subprocess.run(
+            [sys.executable, "-c", f"from consortia_kg.atomic import remove_stale; "
+             f"from pathlib import Path; remove_stale(Path({str(tmp_path)!r}))"],
+            check=True,
+        ).returncode == 0  # fmt: skip
+        assert (tmp_path / ".mystore.new-abc").exists()  # a fill holds the lock: kept
+    assert [p.name for p in remove_stale(tmp_path)] == [".mystore.new-abc"]
+    assert not (tmp_path / ".mystore.new-abc").exists()

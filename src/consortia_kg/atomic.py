@@ -91,6 +91,7 @@ def remove_stale(folder: Path) -> list[Path]:
     removed: list[Path] = []
     if not folder.is_dir():
         return removed
+    removed.extend(_remove_unlocked_fills(folder))
     for entry in folder.iterdir():
         for kind in SCRATCH_KINDS:
             head = f".{kind}-"
@@ -103,6 +104,36 @@ def remove_stale(folder: Path) -> list[Path]:
                 else:
                     entry.unlink(missing_ok=True)
                 removed.append(entry)
+    return removed
+
+
+def _remove_unlocked_fills(folder: Path) -> list[Path]:
+    """Delete ``.<store>.new-*`` / ``.<store>.old-*`` when no fill holds ``.<store>.lock``.
+
+    A store is filled into ``.<store>.new-*`` beside it under that lock (``query/store.py``):
+    free, the lock says no fill is running, so what is left is a killed one's.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: left in place
+        return []
+    removed: list[Path] = []
+    for lock in folder.glob(".*.lock"):
+        stem = lock.name[: -len(".lock")]
+        left = [*folder.glob(f"{stem}.new-*"), *folder.glob(f"{stem}.old-*")]
+        if not left:
+            continue
+        with open(lock, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                continue  # a fill is running
+            try:
+                for entry in left:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry)
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
     return removed
 
 
