@@ -241,3 +241,18 @@ def test_a_killed_store_fill_is_removed_once_its_lock_is_free(tmp_path: Path) ->
         assert (tmp_path / ".mystore.new-abc").exists()  # a fill holds the lock: kept
     assert [p.name for p in remove_stale(tmp_path)] == [".mystore.new-abc"]
     assert not (tmp_path / ".mystore.new-abc").exists()
+
+
+def test_a_store_of_its_own_inside_a_folder_of_releases_is_refused(
+    valid_copy: Path, tmp_path: Path
+) -> None:
+    from consortia_kg.errors import InputError
+    from consortia_kg.serve.config import ServeConfig
+    from consortia_kg.serve.server import prepare_serving
+
+    build_dumps(valid_copy, tmp_path / "dist")
+    config = ServeConfig(data_dir=valid_copy, store_dir=tmp_path / "dist" / "mystore")
+    _edit(valid_copy, "Changed.")
+    with pytest.raises(InputError, match="holds releases"):
+        prepare_serving(config)
+    assert _sha256sum_ok(tmp_path / "dist") and (tmp_path / "dist" / "consortia.nq").is_symlink()

@@ -810,6 +810,12 @@ def bring_up_to_date(
     root = _release_root(output, store_dir)
     if root is not None:
         return _release_up_to_date(data_dir, base, fingerprint, root, progress, jobs)
+    if output is not None and (output / "current").is_symlink():
+        # flat dumps written here would replace the links through `current`
+        raise InputError(
+            f"{output} holds releases, whose store is {output / STORE_DIRNAME}",
+            hint=f"pass --store {output / STORE_DIRNAME}, or a store in another folder",
+        )
     dumps = _current_dumps(output, fingerprint) if output is not None else None
     dumps_stale = output is not None and dumps is None
     store_stale = False
