@@ -256,3 +256,14 @@ def test_a_store_of_its_own_inside_a_folder_of_releases_is_refused(
     with pytest.raises(InputError, match="holds releases"):
         prepare_serving(config)
     assert _sha256sum_ok(tmp_path / "dist") and (tmp_path / "dist" / "consortia.nq").is_symlink()
+
+
+def test_no_validate_publishes_without_the_checks(
+    cli: Callable[..., Result], valid_copy: Path, tmp_path: Path
+) -> None:
+    import yaml
+
+    apply_case(yaml.safe_load(_case("unknown-organisation").read_text()), valid_copy)
+    result = cli("build", "--data", valid_copy, "-o", tmp_path / "dist", "--no-validate")
+    assert result.exit_code == 0 and "validate:" not in result.stderr
+    assert current_release(tmp_path / "dist") is not None

@@ -59,6 +59,13 @@ __all__ = ["build"]
     help="Publish even when `validate` finds errors (they are still reported).",
 )
 @click.option("--allow-empty", is_flag=True, help="Publish a graph of no records.")
+@click.option(
+    "--validate/--no-validate",
+    default=True,
+    show_default=True,
+    help="Check the records as `validate` does before publishing (--no-validate: for data too "
+    "big for validation's memory; records that cannot be read still stop the build).",
+)
 @quiet_option
 @handle_errors
 def build(
@@ -70,6 +77,7 @@ def build(
     keep: int,
     allow_invalid: bool,
     allow_empty: bool,
+    validate: bool,
     quiet: bool,
 ) -> None:
     """Build the graph and publish every dump (Turtle, N-Triples, N-Quads, JSON-LD, VoID).
@@ -86,7 +94,7 @@ def build(
     from consortia_kg.pipeline import Gate, build_dumps
     from consortia_kg.validate.report import format_report
 
-    gate = Gate(validate=True, allow_invalid=allow_invalid, allow_empty=allow_empty)
+    gate = Gate(validate=validate, allow_invalid=allow_invalid, allow_empty=allow_empty)
     run = build_dumps(
         data_dir, output, resolve_base(base_iri), progress_printer(quiet), jobs, store, keep, gate
     )
