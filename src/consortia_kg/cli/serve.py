@@ -176,6 +176,8 @@ def serve(
         per_client=max_client_connections,
     )
     show = progress_printer(quiet)
+    # said here, not by prepare_serving: its progress tells only what the pipeline had to redo
+    show(f"serve: checking the store and the dumps against {config.data_dir}…")
     prepare_serving(config, show)
     show(f"serve: IRIs under {base} are answered at http://{host}:{port}{config.prefix}")
     try:

@@ -46,7 +46,6 @@ def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
     ``config.dumps_dir`` and the store filled at ``config.store_dir``, nowhere else); the
     server then serves what the pipeline wrote.
     """
-    progress(f"serve: checking the store and the dumps against {config.data_dir}…")
     run = bring_up_to_date(
         config.data_dir, config.dumps_dir, config.store_dir, config.base, progress
     )
