@@ -13,10 +13,12 @@ import click
 
 from consortia_kg.cli.common import (
     base_option,
+    check_output,
     data_option,
     handle_errors,
     progress_printer,
     quiet_option,
+    write_output,
 )
 from consortia_kg.errors import InputError
 from consortia_kg.formats import CLI_FORMATS, format_by_extension, format_named
@@ -122,6 +124,8 @@ def query(
     )
     from consortia_kg.vocab import resolve_base_iri
 
+    if output is not None:
+        check_output(output)  # before the store is filled, which may take a while
     if list_queries_:
         if query_ref or sparql_text:
             raise InputError("--list takes no query", hint="consortia-kg query --list")
@@ -187,9 +191,7 @@ def _emit(body: bytes, output: Path | None) -> None:
     if output is None:
         click.echo(body, nl=False)
         return
-    from consortia_kg.atomic import write_atomic
-
-    write_atomic(output, body)
+    write_output(output, body)
 
 
 def _listing(queries: list, fmt: str) -> bytes:  # type: ignore[type-arg]
