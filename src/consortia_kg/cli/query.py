@@ -20,7 +20,7 @@ from consortia_kg.cli.common import (
     quiet_option,
     write_output,
 )
-from consortia_kg.errors import InputError
+from consortia_kg.errors import InputError, plural
 from consortia_kg.formats import CLI_FORMATS, format_by_extension, format_named
 from consortia_kg.query.endpoint import DEFAULT_TIMEOUT
 from consortia_kg.query.store import DEFAULT_STORE_DIR, GraphResult
@@ -163,10 +163,10 @@ def query(
     result = run_query(target, named, values, base)
     if isinstance(result, GraphResult):
         body = result.serialize(chosen, base)
-        count = f"{len(result.triples)} triples"
+        count = plural(len(result.triples), "triple")
     else:
         body = result.serialize(chosen, display_prefixes(base))
-        count = f"{len(result.rows)} rows" if result.form == "SELECT" else "answer"
+        count = plural(len(result.rows), "row") if result.form == "SELECT" else "answer"
     _emit(body, output)
     show(f"{named.name}: {count} in {time.perf_counter() - start:.2f} s")
 
@@ -309,7 +309,7 @@ def push(
     if not report.verified:
         raise mismatch_error(report)
     show(
-        f"push: verified {report.counted} graphs on the server "
+        f"push: verified {plural(report.counted, 'graph')} on the server "
         f"({len(report.plan.put)} uploaded, {len(report.plan.delete)} deleted, "
         f"{len(report.plan.keep)} unchanged) in {time.perf_counter() - start:.2f} s"
     )

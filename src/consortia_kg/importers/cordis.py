@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg.atomic import write_atomic
-from consortia_kg.errors import InputError, Problem, Severity
+from consortia_kg.errors import InputError, Problem, Severity, plural
 from consortia_kg.records.fieldtypes import FieldError, parse_slug
 from consortia_kg.records.load import display_path
 from consortia_kg.registries import MAPPINGS
@@ -187,7 +187,7 @@ def _manifest(
     programmes = ", ".join(sorted(s.frameworks)) or "no project"
     description = (
         f"CORDIS's bulk download of projects ({s.projects}: {frameworks}) and their "
-        f"organisations ({s.organisation_rows} rows), as the Commission publishes them; "
+        f"organisations ({plural(s.organisation_rows, 'row')}), as the Commission publishes them; "
         f"imported with `consortia-kg import cordis`. The data is CORDIS's, under the "
         f"Commission's reuse policy (CC BY 4.0)."
     )
@@ -332,6 +332,7 @@ def summary_lines(checked: CheckedFiles) -> Sequence[str]:
     s = checked.summary
     frameworks = ", ".join(f"{n} {fp}" for fp, n in sorted(s.frameworks.items()))
     return [
-        f"read {s.projects} projects ({frameworks}) and {s.organisation_rows} organisation rows",
+        f"read {plural(s.projects, 'project')} ({frameworks}) and "
+        f"{plural(s.organisation_rows, 'organisation row')}",
         f"mapped: {s.line()}",
     ]
