@@ -304,7 +304,7 @@ def test_one_row_is_one_row(cli: Run, tmp_path: Path) -> None:
         "--store", tmp_path / "store",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert result.stderr.startswith("sparql: 1 row in "), result.stderr
+    assert result.stderr.splitlines()[-1].startswith("sparql: 1 row in "), result.stderr
 
 
 def test_a_single_record_report_says_record(cli: Run, tmp_path: Path) -> None:
