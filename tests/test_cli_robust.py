@@ -315,3 +315,46 @@ def test_a_single_record_report_says_record(cli: Run, tmp_path: Path) -> None:
     shutil.copy(VALID / "sources" / "demo-source.yaml", data / "sources")
     result = cli("validate", "--data", data, "-q")
     assert result.stdout == "no problems in 1 record\n"
+
+
+# --- query files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: p.mkdir(), "is a folder"),
+        (lambda p: p.write_bytes(b"\xff\xfeSELECT"), "is not UTF-8 text"),
+    ],
+    ids=["folder", "not-utf8"],
+)
+def test_a_query_file_that_is_not_one_is_a_usage_error(
+    cli: Run, tmp_path: Path, make: Callable[[Path], object], message: str
+) -> None:
+    target = tmp_path / "q.rq"
+    make(target)
+    result = cli("query", target, "--data", VALID, "--store", tmp_path / "store")
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "fix:" in result.stderr
+
+
+# --- the shared check of output paths (build's -o is a folder) ----------------------------------
+
+
+def test_check_output_for_a_folder(tmp_path: Path) -> None:
+    from consortia_kg.cli.common import check_output
+    from consortia_kg.errors import InputError
+
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    check_output(tmp_path / "new" / "dist", folder=True)  # made by the build: fine
+    check_output(tmp_path, folder=True)
+    with pytest.raises(InputError, match="is a file; the output must be a folder"):
+        check_output(afile, folder=True)
+    with pytest.raises(InputError, match="afile is not a folder"):
+        check_output(afile / "dist", folder=True)
+    with pytest.raises(InputError, match="is a folder; the output must be a file"):
+        check_output(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"], "the check leaves nothing"
