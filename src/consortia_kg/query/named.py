@@ -360,6 +360,8 @@ def parse_header(text: str, where: str = "query") -> dict[str, Any] | None:
         header = yaml.safe_load("\n".join(lines))
     except yaml.YAMLError as exc:
         raise QueryFileError(f"{where}: the header is not valid YAML: {exc}") from None
+    except RecursionError:  # PyYAML composes recursively: [[[[...]]]] exhausts the stack
+        raise QueryFileError(f"{where}: the header is nested too deep to read") from None
     if not isinstance(header, dict):
         raise QueryFileError(f"{where}: the header must be `key: value` lines")
     return header
