@@ -94,6 +94,21 @@ def test_a_bad_entry_named_like_a_record_is_an_input_error(
     assert not (tmp_path / "out" / "consortia.nq").exists()
 
 
+@pytest.mark.parametrize("how", ["file", "dangling link"])
+def test_a_kind_folder_that_is_not_a_folder_is_an_input_error(
+    cli: Run, valid_copy: Path, how: str
+) -> None:
+    shutil.rmtree(valid_copy / "consortia")
+    if how == "file":
+        (valid_copy / "consortia").write_text("not a folder\n")
+    else:
+        (valid_copy / "consortia").symlink_to(valid_copy / "gone")
+    result = cli("validate", "--data", valid_copy)
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "`consortia` is not a folder" in result.stdout
+
+
 def test_a_bad_entry_added_after_a_build_makes_query_refuse(
     cli: Run, valid_copy: Path, tmp_path: Path
 ) -> None:

@@ -106,8 +106,27 @@ def record_files(data_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
     for kind, (folder, _) in KINDS.items():
         base = data_dir / folder
         if not base.is_dir():
+            if base.exists() or base.is_symlink():  # a file, or a broken link, in its place
+                problems.append(
+                    Problem(
+                        display_path(base), 0, "", f"`{folder}` is not a folder",
+                        why=f"the {kind} records live in the folder {folder}/",
+                        fix=f"make {folder} a folder of records", fatal=True,
+                    )
+                )  # fmt: skip
             continue
-        for path in sorted(base.iterdir()):
+        try:
+            entries = sorted(base.iterdir())
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    display_path(base), 0, "", f"the folder cannot be listed: {exc.strerror}",
+                    why=f"the {kind} records live in it", fix=f"chmod a+rx {display_path(base)}",
+                    fatal=True,
+                )
+            )  # fmt: skip
+            continue
+        for path in entries:
             if path.name.startswith("."):
                 continue
             shown = display_path(path)
