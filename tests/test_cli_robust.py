@@ -378,3 +378,73 @@ def test_check_output_for_a_folder(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is a folder; the output must be a file"):
         check_output(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"], "the check leaves nothing"
+
+
+# --- IRIs in records that the graph's IRI parser refuses (found by tests/test_cli_fuzz.py) ------
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://[example.org/",
+        "http://x.org/%zz",
+        "http://x.org:abc/",
+        "http://[a]/",
+        "http://x/#a#b",
+    ],
+)
+def test_an_iri_the_graph_cannot_hold_is_a_record_error(
+    cli: Run, valid_copy: Path, value: str
+) -> None:
+    record = valid_copy / "organisations" / "alpha-institute.yaml"
+    text = record.read_text(encoding="utf-8")
+    assert "\nhomepage: " in text
+    lines = [f"homepage: {value}" if ln.startswith("homepage:") else ln for ln in text.split("\n")]
+    record.write_text("\n".join(lines), encoding="utf-8")
+    result = cli("validate", "--data", valid_copy, "-q")
+    _no_traceback(result)
+    assert result.exit_code == 1, result.output
+    assert f'"{value}" is not an http(s) IRI' in result.stdout
+
+
+def test_a_snapshot_whose_upstream_is_no_iri_is_reported(cli: Run, valid_copy: Path) -> None:
+    """Written by hand (or by an older import): the manifest is checked, the build not reached."""
+    folder = valid_copy / "registries" / "hand-made"
+    folder.mkdir(parents=True)
+    (folder / "data.csv").write_text("a\n1\n")
+    (folder / "snapshot.yaml").write_text(
+        "id: hand-made\ntitle: t\nmapping: cordis\npublisher: p\nupstream: 'http://[x/'\n"
+        "licence: https://creativecommons.org/licenses/by/4.0/\nattribution: a\n"
+        "taken: '2026-01-01'\nfiles:\n  projects: {path: data.csv, upstream: x, sha256: '0'}\n"
+    )
+    result = cli("validate", "--data", valid_copy, "-q")
+    _no_traceback(result)
+    assert result.exit_code in (1, 2), result.output
+    assert "upstream `http://[x/` is not a web address" in result.stdout
+
+
+def test_import_cordis_refuses_an_upstream_that_is_no_iri(
+    cli: Run, valid_copy: Path, tmp_path: Path, shared_data: Path
+) -> None:
+    """Real CORDIS files (../shared/data/cordis-sample, CC BY 4.0) that import as they are."""
+    import csv
+    import json
+
+    folder = shared_data / "cordis-sample"
+    project = json.loads((folder / "project.json").read_text(encoding="utf-8"))[0]
+    rows = json.loads((folder / "organization.json").read_text(encoding="utf-8"))
+    partners = [r for r in rows if str(r["projectID"]) == str(project["id"])]
+    paths = []
+    for name, table in (("project.csv", [project]), ("organization.csv", partners)):
+        with (tmp_path / name).open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, delimiter=";", quoting=csv.QUOTE_ALL)
+            writer.writerow(list(table[0]))
+            writer.writerows([["" if v is None else str(v) for v in r.values()] for r in table])
+        paths.append(tmp_path / name)
+    args = ["import", "cordis", *paths, "--id", "c", "--data", valid_copy, "-q"]
+    result = cli(*args, "--upstream", "http://[x/")
+    _no_traceback(result)
+    assert result.exit_code == 2
+    assert "--upstream `http://[x/` is not a web address" in result.stderr
+    assert not (valid_copy / "registries").exists()
+    assert cli(*args).exit_code == 0, "the same files with the default upstream import"
