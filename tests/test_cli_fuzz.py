@@ -101,6 +101,7 @@ TRICKY = [
     "05/24/2016", "2016-13-45", "-1", "70", "true", "active", "international", "coordinator",
     "demo-consortium", "alpha-institute", "beta-university", "demo-source", "demo-registry",
     "https://ror.org/02catss52", "ror:02catss52", "http://x.org/a b", "javascript:alert(1)",
+    "https://[x.org/", "http://x.org/%zz", "http://x.org:abc/", "http://[::1]/", "http://x/#a#b",
     "Q42", "x" * 300, "é\u0301", "\u202e", "a\nb", "- item", "key: value", "[", "{", "&a", "*a",
 ]  # fmt: skip
 
