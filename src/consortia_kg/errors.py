@@ -16,6 +16,7 @@ __all__ = [
     "InputError",
     "Problem",
     "Severity",
+    "plural",
 ]
 
 #: Exit codes shared by every command (pySHACL's contract, plus 3 for our own bugs).
@@ -77,3 +78,8 @@ class InputError(Exception):
 
     def __str__(self) -> str:
         return f"{self.message}\n  fix: {self.hint}" if self.hint else self.message
+
+
+def plural(count: int, word: str, words: str = "") -> str:
+    """Return ``count`` with its noun: ``1 row``, ``2 rows`` (``words`` when irregular)."""
+    return f"{count} {word if count == 1 else (words or word + 's')}"

@@ -59,9 +59,18 @@ PREFIXES: dict[str, str] = {
 }
 
 
+#: Characters an IRI may not hold (RFC 3987): they would break out of ``<...>`` in Turtle and
+#: SPARQL, or of an attribute in the server's HTML.
+_NOT_IN_IRI = re.compile(r'[\x00-\x20\x7f"<>{}|\\^`]')
+
+
 def check_base_iri(base: str) -> str:
     """Return ``base`` if it can carry slash IRIs, else raise ``ValueError`` saying why."""
-    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", base):
+    bad = _NOT_IN_IRI.search(base)
+    if bad:
+        shown = repr(bad.group()) if bad.group() != " " else "a space"
+        raise ValueError(f"base IRI {base!r} holds {shown}, which an IRI may not hold")
+    if not re.match(r"^https?://[^/?#]+(/[^?#]*)?$", base):
         raise ValueError(f"base IRI {base!r} must be an http(s) IRI with no query or fragment")
     if not base.endswith("/"):
         raise ValueError(f"base IRI {base!r} must end with '/' so that minted IRIs are paths")

@@ -23,7 +23,7 @@ from pathlib import Path
 from consortia_kg import __version__
 from consortia_kg.atomic import write_atomic
 from consortia_kg.build import BUILDER_MODULES
-from consortia_kg.records.schema import KINDS
+from consortia_kg.records.load import record_files
 
 #: ``reconcile.review.REVIEW_FILE``, not imported: every `query` reads this module, and the
 #: review module brings the reconciliation engine (tests/test_reconcile_engine.py checks them)
@@ -78,12 +78,15 @@ def builder_fingerprint() -> str:
 def data_fingerprint(data_dir: Path, base: str) -> str:
     """Hash every record file's relative path and bytes, without parsing them (no YAML)."""
     h = hashlib.sha256(f"{base}\n{builder_fingerprint()}\n{data_dir.name}\n".encode())
-    for folder, _ in KINDS.values():
-        for path in sorted((data_dir / folder).glob("*.yaml")):
-            if path.name.startswith("."):
-                continue
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()
-            h.update(f"{folder}/{path.name}\0{digest}\n".encode())
+    # listed as the build lists them; an entry that cannot be read (a folder, a broken link)
+    # changes the fingerprint, so the build that follows reports it instead of skipping it
+    files, listing = record_files(data_dir)
+    for found in files:
+        digest = hashlib.sha256(found.path.read_bytes()).hexdigest()
+        h.update(f"{found.path.parent.name}/{found.path.name}\0{digest}\n".encode())
+    for problem in listing:
+        if problem.fatal:
+            h.update(f"{problem.file}\0{problem.message}\n".encode())
     # registry snapshots: every file of every snapshot folder (the manifest and its data)
     for path in sorted((data_dir / "registries").glob("*/*")):
         if path.is_file() and not path.name.startswith("."):

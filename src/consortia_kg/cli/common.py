@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -103,3 +104,49 @@ def resolve_base(base_iri: str | None) -> str:
         return resolve_base_iri(base_iri)
     except ValueError as exc:
         raise InputError(str(exc), hint="pass e.g. --base-iri https://example.org/kg/") from None
+
+
+def check_output(path: Path, *, folder: bool = False) -> None:
+    """Raise a usage error now if ``path`` (a file, or a ``folder``) cannot be written.
+
+    Checked before the work starts, so that a long build does not fail at its last step; the
+    nearest existing folder is tried with a real scratch file, since permissions say nothing
+    for root, a read-only mount or /proc.
+    """
+    want = "a folder" if folder else "a file"
+    if path.exists() and path.is_dir() != folder:
+        raise InputError(
+            f"{path} is {'a file' if folder else 'a folder'}; the output must be {want}",
+            hint="pass -o with another path",
+        )
+    parent = path if folder else path.parent
+    while not parent.exists() and parent != parent.parent:
+        if parent.is_symlink():  # a broken link in the way cannot be made a folder
+            break
+        parent = parent.parent
+    if not parent.is_dir():
+        raise InputError(
+            f"cannot write {path}: {parent} is not a folder",
+            hint="pass -o with a path whose folders are folders",
+        )
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {path}: no file can be made in {parent} ({exc.strerror or exc})",
+            hint="pass -o with a folder you can write to",
+        ) from None
+
+
+def write_output(path: Path, body: bytes) -> None:
+    """Write ``body`` to ``path`` atomically; a path that cannot be written is a usage error."""
+    from consortia_kg.atomic import write_atomic
+
+    check_output(path)
+    try:
+        write_atomic(path, body)
+    except OSError as exc:
+        raise InputError(
+            f"cannot write {path}: {exc.strerror or exc}", hint="pass -o with another path"
+        ) from None

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from consortia_kg.cli.common import data_option, handle_errors, quiet_option
-from consortia_kg.errors import EXIT_NEEDS_CURATOR, InputError
+from consortia_kg.errors import EXIT_NEEDS_CURATOR, InputError, plural
 from consortia_kg.reconcile import Match
 from consortia_kg.records import display_path
 
@@ -103,7 +103,7 @@ def _finish(ws: Workspace, dry_run: bool, force: bool, started: float, what: str
     counts = ws.counts()
     summary = (
         f"{what}: {counts['new']} new, {counts['changed']} changed, "
-        f"{counts['unchanged']} unchanged record files"
+        f"{plural(counts['unchanged'], 'unchanged record file')}"
     )
     if dry_run:
         for change in ws.ordered():
@@ -124,7 +124,7 @@ def _finish(ws: Workspace, dry_run: bool, force: bool, started: float, what: str
                 err=True,
             )
         click.echo(
-            f"{len(ws.pending)} link{'' if len(ws.pending) == 1 else 's'} wait for a curator in "
+            f"{plural(len(ws.pending), 'link')} wait for a curator in "
             f"{review}: accept or reject each (or `consortia-kg review`), then import again",
             err=True,
         )
@@ -137,7 +137,7 @@ def _finish(ws: Workspace, dry_run: bool, force: bool, started: float, what: str
         for change in blocked:
             click.echo(f"would change: {change.display}", err=True)
         click.echo(
-            f"{summary}; nothing written: {len(blocked)} existing record(s) would change.\n"
+            f"{summary}; nothing written: {plural(len(blocked), 'existing record')} would change.\n"
             "  fix: look at the changes with --dry-run, then run again with --force",
             err=True,
         )
@@ -238,7 +238,7 @@ def import_ror_command(
             show_pos=True,
         ) as bar:
             import_ror(ws, data, tick=lambda: bar.update(1), consortia=rors)
-    _finish(ws, dry_run, force, started, f"import ror: {len(data.records)} ROR records")
+    _finish(ws, dry_run, force, started, f"import ror: {plural(len(data.records), 'ROR record')}")
 
 
 @import_group.command("ga4gh-registry")
@@ -358,7 +358,10 @@ def import_table_command(
         sys.exit(EXIT_NEEDS_CURATOR)
     for slug in found.created:
         click.echo(f"new organisation: {slug}", err=True)
-    what = f"import table: {len(found.partners)} partners, {len(found.work_packages)} work packages"
+    what = (
+        f"import table: {plural(len(found.partners), 'partner')}, "
+        f"{plural(len(found.work_packages), 'work package')}"
+    )
     _finish(ws, dry_run, force, started, what)
 
 
@@ -418,12 +421,13 @@ def import_cordis_command(
         click.echo(report.rsplit("\n", 1)[0], err=True)  # our own count line follows
         errors = len(checked.errors)
         click.echo(
-            f"{errors} error(s), {len(checked.problems) - errors} warning(s) in the CORDIS files",
+            f"{plural(errors, 'error')}, {plural(len(checked.problems) - errors, 'warning')} "
+            "in the CORDIS files",
             err=True,
         )
     if checked.errors:
         raise InputError(
-            f"import cordis: {len(checked.errors)} error(s) in the input; nothing written",
+            f"import cordis: {plural(len(checked.errors), 'error')} in the input; nothing written",
             hint="correct the rows named above as CORDIS publishes them (or download the "
             "files again), then import again",
         )
@@ -438,7 +442,7 @@ def import_cordis_command(
     warnings = len(checked.problems)
     click.echo(
         f"import cordis: snapshot {ident} {'replaced' if staged.replaced else 'written'} "
-        f"({warnings} warning{'' if warnings == 1 else 's'}) in "
+        f"({plural(warnings, 'warning')}) in "
         f"{time.perf_counter() - started:.2f} s; `consortia-kg build` maps it",
         err=True,
     )

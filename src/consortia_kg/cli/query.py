@@ -13,12 +13,14 @@ import click
 
 from consortia_kg.cli.common import (
     base_option,
+    check_output,
     data_option,
     handle_errors,
     progress_printer,
     quiet_option,
+    write_output,
 )
-from consortia_kg.errors import InputError
+from consortia_kg.errors import InputError, plural
 from consortia_kg.formats import CLI_FORMATS, format_by_extension, format_named
 from consortia_kg.query.endpoint import DEFAULT_TIMEOUT
 from consortia_kg.query.store import DEFAULT_STORE_DIR, GraphResult
@@ -122,6 +124,8 @@ def query(
     )
     from consortia_kg.vocab import resolve_base_iri
 
+    if output is not None:
+        check_output(output)  # before the store is filled, which may take a while
     if list_queries_:
         if query_ref or sparql_text:
             raise InputError("--list takes no query", hint="consortia-kg query --list")
@@ -159,10 +163,10 @@ def query(
     result = run_query(target, named, values, base)
     if isinstance(result, GraphResult):
         body = result.serialize(chosen, base)
-        count = f"{len(result.triples)} triples"
+        count = plural(len(result.triples), "triple")
     else:
         body = result.serialize(chosen, display_prefixes(base))
-        count = f"{len(result.rows)} rows" if result.form == "SELECT" else "answer"
+        count = plural(len(result.rows), "row") if result.form == "SELECT" else "answer"
     _emit(body, output)
     show(f"{named.name}: {count} in {time.perf_counter() - start:.2f} s")
 
@@ -187,9 +191,7 @@ def _emit(body: bytes, output: Path | None) -> None:
     if output is None:
         click.echo(body, nl=False)
         return
-    from consortia_kg.atomic import write_atomic
-
-    write_atomic(output, body)
+    write_output(output, body)
 
 
 def _listing(queries: list, fmt: str) -> bytes:  # type: ignore[type-arg]
@@ -307,7 +309,7 @@ def push(
     if not report.verified:
         raise mismatch_error(report)
     show(
-        f"push: verified {report.counted} graphs on the server "
+        f"push: verified {plural(report.counted, 'graph')} on the server "
         f"({len(report.plan.put)} uploaded, {len(report.plan.delete)} deleted, "
         f"{len(report.plan.keep)} unchanged) in {time.perf_counter() - start:.2f} s"
     )

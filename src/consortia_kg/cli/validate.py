@@ -9,11 +9,13 @@ import click
 
 from consortia_kg.cli.common import (
     base_option,
+    check_output,
     data_option,
     handle_errors,
     progress_printer,
     quiet_option,
     resolve_base,
+    write_output,
 )
 from consortia_kg.errors import EXIT_NEEDS_CURATOR, EXIT_OK, EXIT_USAGE, InputError, Severity
 
@@ -74,26 +76,37 @@ def validate(
     """
     # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
     # which `consortia-kg --help` and the other commands need not pay
-    from consortia_kg.atomic import write_atomic
     from consortia_kg.pipeline import validate_data
-    from consortia_kg.records import display_path
+    from consortia_kg.records import KINDS, display_path, record_file
     from consortia_kg.validate.report import format_report
 
+    if output is not None:
+        check_output(output)
+    kind_folders = [name for name, _ in KINDS.values()]
+    for folder in (path for path in paths if path.is_dir()):
+        if not any((folder / name).is_dir() for name in kind_folders):
+            raise InputError(
+                f"{folder} is not a folder of records (it has no "
+                + ", ".join(f"{name}/" for name in kind_folders) + ")",
+                hint="name the data folder, or record files inside it",
+            )  # fmt: skip
+        data_dir = folder
     only: set[str] = set()
     for path in paths:
         if path.is_dir():
-            data_dir = path
-        elif path.is_file():
-            only.add(display_path(path))
-        else:
+            continue
+        if not path.exists():
             raise InputError(f"{path} does not exist", hint="name record files or the data folder")
+        # a file outside the data folder would simply not be in the report: "no problems"
+        record_file(data_dir, path)
+        only.add(display_path(path))
     if watch:
         _watch(data_dir, resolve_base(base_iri), fmt)
     run = validate_data(data_dir, resolve_base(base_iri), progress_printer(quiet), engine)
     problems = [p for p in run.problems if not only or p.file in only]
     text = format_report(problems, run.record_count, fmt)
     if output is not None:
-        write_atomic(output, text.encode())
+        write_output(output, text.encode())
     else:
         click.echo(text, nl=False)
     severities = {p.severity for p in problems}

@@ -17,7 +17,6 @@ import gzip
 import hashlib
 import json
 import os
-import re
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -25,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg.atomic import write_atomic
-from consortia_kg.errors import InputError, Problem, Severity
-from consortia_kg.records.fieldtypes import FieldError, parse_slug
+from consortia_kg.errors import InputError, Problem, Severity, plural
+from consortia_kg.records.fieldtypes import FieldError, parse_iri, parse_slug
 from consortia_kg.records.load import display_path
 from consortia_kg.registries import MAPPINGS
 from consortia_kg.registries.cordis_bulk import FILES, Summary, map_files
@@ -187,7 +186,7 @@ def _manifest(
     programmes = ", ".join(sorted(s.frameworks)) or "no project"
     description = (
         f"CORDIS's bulk download of projects ({s.projects}: {frameworks}) and their "
-        f"organisations ({s.organisation_rows} rows), as the Commission publishes them; "
+        f"organisations ({plural(s.organisation_rows, 'row')}), as the Commission publishes them; "
         f"imported with `consortia-kg import cordis`. The data is CORDIS's, under the "
         f"Commission's reuse policy (CC BY 4.0)."
     )
@@ -261,14 +260,16 @@ def stage_snapshot(
     """Write the snapshot folder (replacing an existing one only with ``force``)."""
     if checked.errors:
         raise InputError(
-            f"{len(checked.errors)} error(s) in the input: nothing written",
+            f"{plural(len(checked.errors), 'error')} in the input: nothing written",
             hint="correct the rows above (or download the files again), then import again",
         )
-    if not re.match(r"https?://\S+$", upstream):
+    try:
+        parse_iri(upstream)  # the snapshot's source IRI in the graph
+    except FieldError:
         raise InputError(
             f"--upstream `{upstream}` is not a web address",
             hint="give the page the files were downloaded from, e.g. " + HOMEPAGE,
-        )
+        ) from None
     day = taken or datetime.date.today().isoformat()
     try:
         datetime.date.fromisoformat(day)
@@ -332,6 +333,7 @@ def summary_lines(checked: CheckedFiles) -> Sequence[str]:
     s = checked.summary
     frameworks = ", ".join(f"{n} {fp}" for fp, n in sorted(s.frameworks.items()))
     return [
-        f"read {s.projects} projects ({frameworks}) and {s.organisation_rows} organisation rows",
+        f"read {plural(s.projects, 'project')} ({frameworks}) and "
+        f"{plural(s.organisation_rows, 'organisation row')}",
         f"mapped: {s.line()}",
     ]

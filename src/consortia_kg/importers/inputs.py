@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 from consortia_kg.errors import InputError
 
-__all__ = ["decode_text", "input_error", "read_input", "sniff_format"]
+__all__ = ["JSON_DEPTH", "decode_text", "input_error", "parse_json", "read_input", "sniff_format"]
+
+#: Python's JSON reader recurses once per level and fails near the recursion limit (1,000):
+#: a file that makes it fail is nested deeper than this, whatever the caller's stack.
+JSON_DEPTH = 500
 
 
 def input_error(display: str, line: int, message: str, hint: str) -> InputError:
@@ -54,6 +60,19 @@ def decode_text(raw: bytes, display: str, what: str) -> str:
             "save the file as UTF-8 text",
         ) from None  # fmt: skip
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_json(text: str, display: str, line: int, hint: str) -> Any:
+    """Return ``json.loads(text)``; JSON nested too deep to read is an input error at ``line``.
+
+    ``json.JSONDecodeError`` is left to the caller, which knows what the text should be.
+    """
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise input_error(
+            display, line, f"the JSON is nested deeper than {JSON_DEPTH} levels", hint
+        ) from None
 
 
 def sniff_format(text: str) -> str:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from consortia_kg.errors import InputError
-from consortia_kg.importers.inputs import decode_text, input_error
+from consortia_kg.importers.inputs import decode_text, input_error, parse_json
 from consortia_kg.importers.plan import Ownership, Workspace, slugify
 from consortia_kg.importers.ror_consortium import (
     CONSORTIUM_KEYS,
@@ -55,6 +55,9 @@ from consortia_kg.records.plain import (
     SourceFields,
 )
 from consortia_kg.records.schema import ORG_STATUS_TERMS, ORG_TYPES
+
+#: A ROR record nests a few levels (names, locations, geonames details).
+_DEPTH_HINT = "give ROR records as exported by ROR; this is not one"
 
 __all__ = ["ROR_KEYS", "RorInput", "RorRecord", "consortium_rors", "import_ror", "read_ror"]
 
@@ -114,7 +117,13 @@ def read_ror(name: str) -> RorInput:
         records: list[RorRecord] = []
         digest = hashlib.sha256()
         for file in files:
-            raw = file.read_bytes()
+            try:
+                raw = file.read_bytes()
+            except OSError as exc:
+                raise InputError(
+                    f"{file}: cannot read it: {exc.strerror}",
+                    hint="keep only ROR record files (*.json) in the folder",
+                ) from None
             digest.update(f"{file.name}\0{hashlib.sha256(raw).hexdigest()}\n".encode())
             records.extend(_read_json(raw, str(file)))
         _check_unique(records)
@@ -122,7 +131,10 @@ def read_ror(name: str) -> RorInput:
         return RorInput(name, path, digest.hexdigest().encode(), records)
     if not path.is_file():
         raise InputError(f"{name}: not there", hint="name a ROR .jsonl or .json file, or a folder")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read it: {exc.strerror}", hint="check the path") from None
     records = _read_json(raw, name) if path.suffix == ".json" else _read_lines(raw, name)
     _check_unique(records)
     return RorInput(name, path, raw, records)
@@ -135,7 +147,7 @@ def _read_lines(raw: bytes, display: str) -> list[RorRecord]:
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = parse_json(line, display, number, _DEPTH_HINT)
         except json.JSONDecodeError as exc:
             began = line.lstrip().startswith("{")
             cut = began and ("Unterminated" in exc.msg or not line.rstrip().endswith("}"))
@@ -151,7 +163,7 @@ def _read_lines(raw: bytes, display: str) -> list[RorRecord]:
 def _read_json(raw: bytes, display: str) -> list[RorRecord]:
     text = decode_text(raw, display, "ROR records (JSON)")
     try:
-        data = json.loads(text)
+        data = parse_json(text, display, 0, _DEPTH_HINT)
     except json.JSONDecodeError as exc:
         raise input_error(
             display, exc.lineno, f"not JSON: {exc.msg} (column {exc.colno})",

@@ -60,7 +60,10 @@ class Credentials:
 
 def check_url(url: str, what: str = "--endpoint") -> str:
     """Return ``url`` if it is an absolute http(s) URL, else raise an error saying so."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "Invalid IPv6 URL": an unclosed bracket in the host
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise InputError(
             f"{what} {url!r} is not an http(s) URL",

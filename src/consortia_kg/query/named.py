@@ -300,8 +300,14 @@ def load_query(path: Path) -> NamedQuery:
     """Read a query file and its header."""
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read query file {path}: {exc}") from None
+    except UnicodeDecodeError:
+        raise InputError(
+            f"query file {path} is not UTF-8 text", hint="save it as UTF-8 SPARQL text"
+        ) from None
+    except OSError as exc:
+        raise InputError(
+            f"cannot read query file {path}: {exc.strerror or exc}", hint="check the path"
+        ) from None
     header = parse_header(text, str(path))
     if header is None:
         return NamedQuery(path.stem, path, text, declared=False)
@@ -322,7 +328,11 @@ def find_query(name_or_file: str, folder: Path | None = None) -> NamedQuery:
     path = Path(name_or_file)
     if name_or_file.endswith(".rq") or "/" in name_or_file or path.is_file():
         if not path.is_file():
-            raise InputError(f"query file {name_or_file} does not exist")
+            what = "is a folder" if path.is_dir() else "does not exist"
+            raise InputError(
+                f"query file {name_or_file} {what}",
+                hint="name a .rq file, or a named query (consortia-kg query --list)",
+            )
         return load_query(path)
     folder = folder or queries_dir()
     candidate = folder / f"{name_or_file}.rq"
@@ -350,6 +360,8 @@ def parse_header(text: str, where: str = "query") -> dict[str, Any] | None:
         header = yaml.safe_load("\n".join(lines))
     except yaml.YAMLError as exc:
         raise QueryFileError(f"{where}: the header is not valid YAML: {exc}") from None
+    except RecursionError:  # PyYAML composes recursively: [[[[...]]]] exhausts the stack
+        raise QueryFileError(f"{where}: the header is nested too deep to read") from None
     if not isinstance(header, dict):
         raise QueryFileError(f"{where}: the header must be `key: value` lines")
     return header

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from pyoxigraph import NamedNode
+
 __all__ = [
     "DateValue",
     "FieldError",
@@ -145,13 +147,24 @@ def parse_yes_no(raw: str) -> bool:
 def parse_iri(raw: str) -> str:
     """An absolute http(s) IRI."""
     text = raw.strip()
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # "Invalid IPv6 URL": a bracket in the host part
+        raise FieldError(
+            f'"{raw}" is not an http(s) IRI', "write a full address, e.g. https://…"
+        ) from None
     if (
         parts.scheme not in ("http", "https")
         or not parts.netloc
         or re.search(r"[\s<>\"{}|\\^`]", text)
     ):
         raise FieldError(f'"{raw}" is not an http(s) IRI', "write a full address, e.g. https://…")
+    try:  # the graph's own IRI parser has the last word (percent escapes, ports, IPv6 hosts)
+        NamedNode(text)
+    except ValueError as exc:
+        raise FieldError(
+            f'"{raw}" is not an http(s) IRI: {exc}', "write a full address, e.g. https://…"
+        ) from None
     return text
 
 

@@ -5,8 +5,10 @@ A broken file becomes problems, never an exception: a curator sees every one at 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,11 +106,33 @@ def record_files(data_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
     for kind, (folder, _) in KINDS.items():
         base = data_dir / folder
         if not base.is_dir():
+            if base.exists() or base.is_symlink():  # a file, or a broken link, in its place
+                problems.append(
+                    Problem(
+                        display_path(base), 0, "", f"`{folder}` is not a folder",
+                        why=f"the {kind} records live in the folder {folder}/",
+                        fix=f"make {folder} a folder of records", fatal=True,
+                    )
+                )  # fmt: skip
             continue
-        for path in sorted(base.iterdir()):
+        try:
+            entries = sorted(base.iterdir())
+        except OSError as exc:
+            problems.append(
+                Problem(
+                    display_path(base), 0, "", f"the folder cannot be listed: {exc.strerror}",
+                    why=f"the {kind} records live in it", fix=f"chmod a+rx {display_path(base)}",
+                    fatal=True,
+                )
+            )  # fmt: skip
+            continue
+        for path in entries:
             if path.name.startswith("."):
                 continue
             shown = display_path(path)
+            if path.suffix == ".yaml" and (refused := _not_a_record_file(path, shown)):
+                problems.append(refused)
+                continue
             if path.suffix != ".yaml" or not path.is_file():
                 fix = f"rename it to {path.stem}.yaml" if path.suffix == ".yml" else "remove it"
                 problems.append(
@@ -120,6 +144,38 @@ def record_files(data_dir: Path) -> tuple[list[RecordFile], list[Problem]]:
                 continue
             files.append(RecordFile(kind, path, shown, f"{data_dir.name}/{folder}/{path.name}"))
     return files, problems
+
+
+def _not_a_record_file(path: Path, shown: str) -> Problem | None:
+    """Say why an entry named like a record cannot be read as one, or None when it can.
+
+    Decided here, where records are listed, so that every command (and the fingerprint that
+    decides whether to rebuild) agrees: an input problem (exit 2), never a crash on reading.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        target = os.readlink(path) if path.is_symlink() else "?"
+        what, fix = (
+            f"this is a symbolic link to {target}, which does not exist",
+            "restore or remove it",
+        )
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            what, fix = "this is a symbolic link that leads back to itself", "remove the link"
+        else:
+            what, fix = f"this cannot be looked at: {exc.strerror}", "check the file and its folder"
+    else:
+        if stat.S_ISDIR(mode):
+            what = "this is a folder, named like a record file"
+            fix = f"rename it (records are files), or move its records up into {path.parent.name}/"
+        elif not stat.S_ISREG(mode):
+            what, fix = "this is not a regular file (a pipe, socket or device)", "remove it"
+        elif not os.access(path, os.R_OK):
+            what, fix = "this file cannot be read: permission denied", f"chmod a+r {shown}"
+        else:
+            return None
+    return Problem(shown, 0, "", what, why="a record is a readable YAML file", fix=fix, fatal=True)
 
 
 def load_records(data_dir: Path) -> RecordSet:
@@ -185,6 +241,11 @@ def read_record(
 
 def record_file(data_dir: Path, path: Path) -> tuple[str, Schema, str]:
     """Return (kind, schema, source path) of a record file inside ``data_dir``."""
+    if path.suffix != ".yaml":
+        raise InputError(
+            f"{path} is not a record file: records end in .yaml",
+            hint="name a record file (consortia/NAME.yaml, ...) or the data folder",
+        )
     folder = path.parent.name
     for kind, (kind_folder, schema) in KINDS.items():
         if kind_folder == folder and path.parent.resolve() == (data_dir / folder).resolve():

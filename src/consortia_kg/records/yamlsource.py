@@ -17,10 +17,24 @@ import yaml
 
 from consortia_kg.errors import Problem
 
-__all__ = ["MAX_RECORD_BYTES", "Mapping", "Node", "Scalar", "Sequence", "parse_yaml", "read_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_RECORD_BYTES",
+    "Mapping",
+    "Node",
+    "Scalar",
+    "Sequence",
+    "parse_yaml",
+    "read_yaml",
+]
 
 #: A record is a page of text; anything bigger is a mistake (or an attack), not a record.
 MAX_RECORD_BYTES = 2 * 1024 * 1024
+
+#: How deep lists and mappings may nest: a record needs a handful of levels; the cap keeps
+#: a pathological file (``[[[[...]]]]``) from exhausting the stack of whatever walks the tree
+#: (libyaml stops at 1,000; the pure-Python parser has no limit).
+MAX_DEPTH = 50
 
 _Loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STANDARD_TAG = "tag:yaml.org,2002:"
@@ -219,6 +233,12 @@ def _documents(text: str) -> list[Node]:
                 if stack and isinstance(stack[-1][0], Mapping) and not stack[-1][1]:
                     raise _Refused(line, "a key must be a plain word", "write the key as text")
                 _checked_tag(event.tag, line)
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused(
+                        line,
+                        f"lists and mappings are nested deeper than {MAX_DEPTH} levels",
+                        "a record nests a few levels; check the brackets and the indentation",
+                    )
                 container: Mapping | Sequence = (
                     Mapping(line) if kind is yaml.MappingStartEvent else Sequence(line)
                 )

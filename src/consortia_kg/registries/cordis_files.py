@@ -306,6 +306,16 @@ def _csv_rows(file: SnapshotFile, needs: Sequence[str]) -> Iterator[tuple[int, d
 def _json_rows(file: SnapshotFile, needs: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
     try:
         data = json.loads(_text(file))
+    except RecursionError:
+        raise UnreadableFile(
+            _problem(
+                file,
+                1,
+                f"{file.path.name} is JSON nested too deep to read",
+                why="CORDIS's JSON is a flat list of objects",
+                fix="download the file again from CORDIS",
+            )
+        ) from None
     except json.JSONDecodeError as exc:
         raise UnreadableFile(
             _problem(

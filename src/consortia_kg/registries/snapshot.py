@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from consortia_kg.errors import Problem, Severity
+from consortia_kg.records.fieldtypes import FieldError, parse_iri
 from consortia_kg.records.load import display_path
 from consortia_kg.records.yamlsource import Mapping, Scalar, read_yaml
 
@@ -194,7 +195,7 @@ def read_snapshot(folder: Path, mappings: Sequence[str]) -> tuple[Snapshot | Non
             )
         )
     licence = values.get("licence", NO_LICENCE)
-    if licence != NO_LICENCE and not re.match(r"https?://\S+$", licence):
+    if licence != NO_LICENCE and not _is_iri(licence):
         problems.append(
             _problem(
                 shown,
@@ -205,6 +206,17 @@ def read_snapshot(folder: Path, mappings: Sequence[str]) -> tuple[Snapshot | Non
                 "(and say in `description` which facts are taken)",
             )
         )
+    for key in ("upstream", "homepage"):  # both become IRIs in the graph
+        if values.get(key) and not _is_iri(values[key]):
+            problems.append(
+                _problem(
+                    shown,
+                    node.key_lines[key],
+                    key,
+                    f"{key} `{values[key]}` is not a web address",
+                    fix="write the full address it was taken from, e.g. https://…",
+                )
+            )
     if values.get("id") not in (None, folder.name):
         problems.append(
             _problem(
@@ -224,6 +236,14 @@ def read_snapshot(folder: Path, mappings: Sequence[str]) -> tuple[Snapshot | Non
         files=files,
         **{k: values.get(k, "") for k in _REQUIRED + _OPTIONAL if k != "files"},
     ), problems
+
+
+def _is_iri(text: str) -> bool:
+    try:
+        parse_iri(text)
+    except FieldError:
+        return False
+    return True
 
 
 def _read_files(

@@ -6,7 +6,7 @@ import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
-from consortia_kg.errors import Problem, Severity
+from consortia_kg.errors import Problem, Severity, plural
 
 __all__ = ["FORMATS", "format_report", "sort_problems", "summarise"]
 
@@ -28,13 +28,13 @@ def summarise(problems: list[Problem], records: int) -> str:
     counts = Counter(p.severity for p in problems)
     files = len({p.file for p in problems})
     if not problems:
-        return f"no problems in {records} records"
+        return f"no problems in {plural(records, 'record')}"
     parts = []
     for severity in (Severity.VIOLATION, Severity.WARNING, Severity.INFO):
         n = counts.get(severity, 0)
         if n:
-            parts.append(f"{n} {severity}{'' if n == 1 else 's'}")
-    return f"{', '.join(parts)} in {files} file{'' if files == 1 else 's'} ({records} records read)"
+            parts.append(plural(n, severity))
+    return f"{', '.join(parts)} in {plural(files, 'file')} ({plural(records, 'record')} read)"
 
 
 def _where(p: Problem) -> str:
