@@ -150,7 +150,7 @@ def test_broken_record_is_refused_and_the_store_kept(data: Path, tmp_path: Path)
     version = read_meta(store_dir)
     record = data / "consortia" / "ga4gh.yaml"
     record.write_text(record.read_text().replace('status: "active"', 'status: "alive"'))
-    with pytest.raises(InputError, match="record errors stop the build") as info:
+    with pytest.raises(InputError, match="the build stops at") as info:
         prepare_store(data, store_dir)
     assert "consortia-kg validate" in str(info.value)
     assert "ga4gh.yaml" in str(info.value)

@@ -41,7 +41,7 @@ from consortia_kg.build.manifest import (
     write_manifest,
 )
 from consortia_kg.build.sortedlines import LineSorter
-from consortia_kg.errors import InputError, Problem, Severity
+from consortia_kg.errors import InputError, Problem, Severity, plural
 from consortia_kg.export.releases import DEFAULT_KEEP, Release
 from consortia_kg.query.store import STORE_DIRNAME, StoreMeta, fill_quads, load_store, read_meta
 from consortia_kg.records import (
@@ -163,13 +163,15 @@ def load_and_build(
     """
     with _Stage(progress, "load", f"reading the records in {data_dir}") as stage:
         records = load_records(data_dir)
-        stage.done(f"{len(records)} records, {len(records.problems)} problems")
+        stage.done(f"{plural(len(records), 'record')}, {plural(len(records.problems), 'problem')}")
     run = Run(records, problems=list(records.problems), record_count=len(records))
     base = resolve_base_iri(base_iri)
     with _Stage(progress, "build", "building the records' graph") as stage:
         run.built = build_graph(records, base)
         run.problems.extend(run.built.problems)
-        stage.done(f"{len(run.built.quads)} quads in {len(run.built.graphs)} graphs")
+        stage.done(
+            f"{plural(len(run.built.quads), 'quad')} in {plural(len(run.built.graphs), 'graph')}"
+        )
     claims = Claims()
     organisations = {g for g, r in run.built.graphs.items() if r.kind == "organisation"}
     said = "".join(f"{q} .\n" for q in run.built.quads if str(q.graph_name)[1:-1] in organisations)
@@ -295,7 +297,7 @@ def _check_records(run: Run, engine: str, progress: Progress) -> list[Problem]:
         # cannot see; identical names and identifiers are the shapes' errors, reported above
         found.extend(find_likely_duplicates(run.records))
         found.extend(find_duplicate_units(run.records))  # order matters: SHACL cannot see it
-        stage.done(f"{len(result.problems)} findings")
+        stage.done(plural(len(result.problems), "finding"))
     return found
 
 
@@ -305,8 +307,8 @@ def check_buildable(run: Run, data_dir: Path) -> None:
     if errors:
         first = errors[0]
         raise InputError(
-            f"{len(errors)} record errors stop the build; the first: "
-            f"{first.file}:{first.line} {first.message}",
+            f"the build stops at {plural(len(errors), 'record error')}; the first: "
+            f"{first.file}{f':{first.line}' if first.line else ''} {first.message}",
             hint=f"run consortia-kg validate --data {data_dir} and fix what it reports",
         )
 
@@ -362,7 +364,7 @@ def _read_and_build(
                     read_claims(claims, built.nquads)
                     organisations.append(built.nquads)
         run.record_count = len(entries)
-        stage.done(f"{len(entries)} records, {len(run.problems)} problems")
+        stage.done(f"{plural(len(entries), 'record')}, {plural(len(run.problems), 'problem')}")
     chunks = [("records", "".join(organisations).encode())]
     for mapped in _map_registries(data_dir, base, claims, run, progress):
         if mapped.snapshot is not None and mapped.nquads:
@@ -496,7 +498,8 @@ def _store_meta(manifest: Manifest) -> StoreMeta:
 
 def _stored(progress: Progress, meta: StoreMeta, store_dir: Path, seconds: float) -> None:
     progress(
-        f"store: {meta.quads} quads in {meta.graphs} graphs into {store_dir} in {seconds:.2f} s"
+        f"store: {plural(meta.quads, 'quad')} in {plural(meta.graphs, 'graph')} into {store_dir} "
+        f"in {seconds:.2f} s"
     )
 
 
@@ -719,7 +722,7 @@ def _dumps_and_store(
         run.quads = written.quads
         run.files = {name: output / name for name in written.files}
         run.rebuilt.append("dumps")
-        stage.done(f"{len(run.files)} files written")
+        stage.done(f"{plural(len(run.files), 'file')} written")
     for meta, seconds in loaded:  # the store loaded while the last dumps were written
         assert store_dir is not None
         run.rebuilt.append("store")

@@ -9,6 +9,7 @@ import click
 
 from consortia_kg.cli.common import (
     base_option,
+    check_output,
     data_option,
     handle_errors,
     progress_printer,
@@ -94,6 +95,7 @@ def build(
     from consortia_kg.pipeline import Gate, build_dumps
     from consortia_kg.validate.report import format_report
 
+    check_output(output, folder=True)  # before any work: an -o it cannot write is exit 2
     gate = Gate(validate=validate, allow_invalid=allow_invalid, allow_empty=allow_empty)
     run = build_dumps(
         data_dir, output, resolve_base(base_iri), progress_printer(quiet), jobs, store, keep, gate

@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import pyoxigraph as ox
 
+from consortia_kg.errors import plural
 from consortia_kg.query.endpoint import (
     DEFAULT_TIMEOUT,
     USER_AGENT,
@@ -254,7 +255,7 @@ def push_graph(
         assert body is not None  # written to bytes when given no output
         store.put(graph, body)
         if index % 50 == 0:
-            progress(f"push: {index}/{len(plan.put)} graphs uploaded")
+            progress(f"push: {index}/{plural(len(plan.put), 'graph')} uploaded")
     for graph in plan.delete:
         store.delete(graph)
     counts = remote_counts(endpoint, built.base)
@@ -276,8 +277,9 @@ def mismatch_error(report: PushReport) -> EndpointError:
     if more > 0:
         lines.append(f"  … and {more} more")
     return EndpointError(
-        f"the server does not hold what was pushed: {len(report.mismatches)} graphs differ\n"
-        + "\n".join(lines),
+        "the server does not hold what was pushed: "
+        f"{plural(len(report.mismatches), 'graph')} "
+        f"{'differs' if len(report.mismatches) == 1 else 'differ'}\n" + "\n".join(lines),
         hint="some stores cut uploads or results silently (Virtuoso: ResultSetMaxRows, "
         "MaxQueryExecutionTime); push again with --all, and check the store's limits",
     )

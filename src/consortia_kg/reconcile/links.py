@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from consortia_kg import iris
+from consortia_kg.errors import plural
 from consortia_kg.reconcile import ASK_SCORE, Entity, Match, Query, Reconciler, normalise_name
 from consortia_kg.reconcile.engine import SHORT_NAME
 from consortia_kg.reconcile.review import Proposal, Review
@@ -98,7 +99,7 @@ class LinkReport:
         """One line for the build's progress."""
         pairs = ", ".join(f"{a}–{b} {n}" for (a, b), n in sorted(self.per_pair.items()))
         return (
-            f"{len(self.links)} links across sources ({pairs or 'none'}), "
+            f"{plural(len(self.links), 'link')} across sources ({pairs or 'none'}), "
             f"{len(self.proposals)} proposals for a curator, {self.rejected} rejected"
         )
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from consortia_kg.errors import InputError
+from consortia_kg.errors import InputError, plural
 from consortia_kg.iris import dataset_iri
 from consortia_kg.query.store import StoreMeta, read_meta
 from consortia_kg.reconcile import Reconciler
@@ -484,7 +484,8 @@ class Publisher:
             old, self.current = self.current, fresh
             self.swaps += 1
             self.log(
-                f"serve: now serving version {fresh.version[:12]} ({fresh.meta.quads} quads) "
+                f"serve: now serving version {fresh.version[:12]} "
+                f"({plural(fresh.meta.quads, 'quad')}) "
                 f"in place of {old.version[:12] if old else '-'}; ready in "
                 f"{time.perf_counter() - start:.2f} s"
             )
