@@ -262,8 +262,9 @@ def service_triples(endpoint: str, generation: Generation, config: ServeConfig) 
             ox.NamedNode(DCTERMS + "description"),
             ox.Literal(
                 "Read-only SPARQL 1.1 endpoint of consortia-kg. Queries run for at most "
-                f"{config.timeout:g} s and answer at most {config.max_rows} rows; SERVICE, LOAD, "
-                "updates and FROM graphs the endpoint does not hold are refused."
+                f"{config.timeout:g} s and answer at most {config.max_rows} rows; SERVICE, LOAD "
+                "and updates are refused; FROM and default-graph-uri name graphs of the store "
+                "(one it does not hold is empty), never fetched."
             ),
         ),
         ox.Triple(service, ox.NamedNode(_SD + "defaultDataset"), dataset),
