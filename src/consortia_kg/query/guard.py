@@ -18,6 +18,7 @@ CLI and the API checks with :func:`check_local` before pyoxigraph sees the text.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -88,10 +89,32 @@ def _check_limits(text: str) -> None:
         raise Refused(400, str(exc.args[0]), exc.hint) from None
 
 
+#: rdflib's names of grammar rules, as a query writes what they start with
+_RULE_WORDS = {
+    "SelectQuery": "SELECT",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+    "AskQuery": "ASK",
+}
+
+
+def _in_user_words(what: str) -> str:
+    """Return rdflib's (pyparsing's) reason in the words of a query, without rule names."""
+    expected = re.fullmatch(r"Expected \{?([A-Za-z| ]+?)\}?(?:,.*)?", what)
+    if expected:
+        rules = [r.strip() for r in expected[1].split("|")]
+        if len(rules) > 1 and all(r in _RULE_WORDS for r in rules):
+            words = [_RULE_WORDS[r] for r in rules]
+            return "expected " + ", ".join(words[:-1]) + " or " + words[-1]
+        # pyparsing backs out to the rule that failed: say where, not the rule's name
+        return "the query cannot be read on from here"
+    return what
+
+
 def _syntax_refusal(exc: Exception, text: str) -> Refused:
     line = getattr(exc, "lineno", None)
     column = getattr(exc, "col", None)
-    what = " ".join(str(getattr(exc, "msg", exc)).split())
+    what = _in_user_words(" ".join(str(getattr(exc, "msg", exc)).split()))
     if len(what) > 200:
         what = what[:199] + "…"
     if isinstance(line, int) and isinstance(column, int):
