@@ -9,7 +9,8 @@ for the parsers (:func:`consortia_kg.sparqltext.check_limits`, before any parser
 ``FROM``/``FROM NAMED`` and the protocol's ``default-graph-uri``/``named-graph-uri`` name graphs
 of the store, as in Oxigraph's own server: a graph it does not hold is empty, and no IRI
 (``file:`` or any other) is ever dereferenced (pyoxigraph's ``default_graph``/``named_graphs``
-read only the store; tests/test_sparql_fetch.py listens for a stray request).
+read only the store; tests/test_sparql_local.py and tests/test_serve_sparql.py listen for a stray
+request).
 
 The server checks in its query workers (inside the time budget); the embedded store of the
 CLI and the API checks with :func:`check_local` before pyoxigraph sees the text.
