@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from consortia_kg.query.named import bind_query, find_query  # noqa: E402
-from consortia_kg.serve.server import free_port, http_implementation  # noqa: E402
+from consortia_kg.serve.server import free_port  # noqa: E402
 
 
 def start(port: int, work: Path, cache_mib: float = 32.0) -> subprocess.Popen[bytes]:
@@ -171,7 +171,7 @@ def main() -> None:
     print(
         f"consortia-kg serve on data/ ({health['quads']} quads), {args.clients} clients, "
         f"{args.seconds:g} s per case, 4 query workers, answer cache {args.cache_mib:g} MiB, "
-        f"HTTP parser {http_implementation()}"
+        "HTTP parser httptools"
     )
     columns = ("requests", "errors", "req/s", "p50 ms", "p99 ms")
     widths = (8, 6, 7, 7, 7)

@@ -278,31 +278,30 @@ pipeline.build_dumps(Path(sys.argv[1]), Path(sys.argv[2]))
 """
 
 
-def test_killed_build_leaves_dumps_intact_and_next_build_cleans_up(
-    tmp_path: Path, dumps: Path
-) -> None:
-    """A build killed (SIGKILL) while writing: the dumps stay as they were; its scratch is
-    removed by the next build."""
+def test_killed_build_leaves_dumps_intact_and_next_build_cleans_up(tmp_path: Path) -> None:
+    """A build killed (SIGKILL) while writing: the current release stays as it was; the
+    unfinished release is removed by the next build."""
     import signal
     import subprocess
     import sys
 
     out = tmp_path / "dist"
-    shutil.copytree(dumps, out, ignore=shutil.ignore_patterns("store", ".*"))
-    before = _snapshot(out)
+    valid = Path(__file__).parent / "fixtures" / "valid"
+    build_dumps(valid, out)
+    before = _snapshot(out / "current")
     script = tmp_path / "stall.py"
     script.write_text(_STALLING_BUILD)
-    valid = Path(__file__).parent / "fixtures" / "valid"
     process = subprocess.Popen(
         [sys.executable, str(script), str(valid), str(out)], stdout=subprocess.PIPE, text=True
     )
     assert process.stdout is not None
     assert process.stdout.readline().strip() == "stalled"
-    scratch = [p.name for p in out.iterdir() if p.name.startswith(".dumps-new-")]
-    assert scratch == [f".dumps-new-{process.pid}-" + scratch[0].rsplit("-", 1)[1]]
+    releases = out / "releases"
+    scratch = [p.name for p in releases.iterdir() if p.name.startswith(".release-new-")]
+    assert scratch == [f".release-new-{process.pid}-" + scratch[0].rsplit("-", 1)[1]]
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
-    after = {k: v for k, v in _snapshot(out).items() if not k.startswith(".dumps-new-")}
-    assert after == before
+    assert _snapshot(out / "current") == before
     build_dumps(valid, out)
+    assert not [p for p in releases.iterdir() if p.name.startswith(".")]
     assert not [p for p in out.iterdir() if p.name.startswith((".dumps-new-", ".sort-"))]

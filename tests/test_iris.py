@@ -136,6 +136,11 @@ CASES: list[tuple[Callable[[], str], str, IriParts]] = [
         IriParts("dataset", "", "property", "rdfs-label"),
     ),
     (
+        lambda: iris.dataset_part_iri(BASE, "release", "20261203T175511.444Z-ab80ef0c"),
+        BASE + "dataset/release/20261203T175511.444Z-ab80ef0c",
+        IriParts("dataset", "", "release", "20261203T175511.444Z-ab80ef0c"),
+    ),
+    (
         lambda: iris.dump_iri(BASE, "turtle"),
         BASE + "dumps/turtle",
         IriParts("dumps", "turtle"),

@@ -129,9 +129,11 @@ def test_dump_snapshot_links_and_survives_a_rebuild(tmp_path: Path) -> None:
 def test_a_store_refilled_without_its_dumps_waits_for_them(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    """The server never writes dumps: a store refilled alone (as ``query`` does) is swapped
-    in only once ``build`` has written the dumps of its version beside it."""
+    """The server never writes dumps: a release whose store is of another version than its
+    dumps (made by hand here: every build publishes both) is not swapped in; the next whole
+    release is."""
     from consortia_kg.api import prepare_store
+    from consortia_kg.atomic import replace_with_symlink
 
     data = tmp_path / "data"
     shutil.copytree(Path(__file__).parent / "fixtures" / "valid", data)
@@ -142,7 +144,12 @@ def test_a_store_refilled_without_its_dumps_waits_for_them(
         old = ask(server.url)
         path = data / "consortia" / "demo-consortium.yaml"
         path.write_text(path.read_text().replace("Demo Consortium", "Demo Consortium Renamed", 1))
-        prepare_store(data, config.store_dir, config.base)
+        elsewhere = tmp_path / "elsewhere" / "store"
+        prepare_store(data, elsewhere, config.base)
+        mixed = config.dumps_dir / "releases" / "mixed"
+        shutil.copytree(config.dumps_dir / "current", mixed, ignore=shutil.ignore_patterns("store"))
+        shutil.copytree(elsewhere.resolve(), mixed / "store")
+        replace_with_symlink(config.dumps_dir / "current", "releases/mixed")
         deadline = time.monotonic() + 30
         while "not of the store's version" not in capfd.readouterr().err:
             assert time.monotonic() < deadline, "the server did not say why it waits"

@@ -221,7 +221,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BackgroundServe
     """A server over the valid fixture's store, with the manifest's three graphs added to it."""
     work = tmp_path_factory.mktemp("w3c")
     running = BackgroundServer.for_data(VALID, work, workers=1, timeout=10, reload_interval=0)
-    _add_w3c_graphs(running.config.store_dir)
+    store_dir, _ = running.config.resolve()  # the store of the release the server will serve
+    _add_w3c_graphs(store_dir)
     with running:
         yield running
 

@@ -99,8 +99,10 @@ def test_build_store_streams_the_same_store_as_build(tmp_path: Path) -> None:
         for folder in (tmp_path / "dist" / "store", tmp_path / "alone" / "store")
     ]
     assert quads[0] == quads[1] and len(quads[0]) == run.quads
-    left = sorted(p.name for p in (tmp_path / "alone").iterdir())
-    assert left == [".store.lock", "store"]  # the lock stays; no temporary file is left
+    # a folder's `store` is published as a whole release; no temporary file is left
+    assert (tmp_path / "alone" / "store").is_symlink() and run.release is not None
+    left = [p.name for p in (tmp_path / "alone").rglob(".*") if p.name != ".manifest.json"]
+    assert left == []
 
 
 def test_a_built_store_is_reused_by_query_without_reading_the_records(tmp_path: Path) -> None:
@@ -144,36 +146,40 @@ def test_bring_up_to_date_loads_a_missing_store_from_current_dumps(tmp_path: Pat
     import shutil
 
     from consortia_kg.build.manifest import read_manifest
-    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+    from consortia_kg.pipeline import bring_up_to_date
     from consortia_kg.query.store import read_meta
 
+    # a store of its own beside flat dumps (serve --store X/mystore); a folder's `store` is
+    # published in whole releases instead (test_release_*.py)
     dist = tmp_path / "dist"
-    build_dumps(VALID, dist)
-    built = read_meta(dist / "store")
+    store = dist / "mystore"
+    bring_up_to_date(VALID, dist, store)
+    built = read_meta(store)
     manifest = read_manifest(dist)
     assert built is not None and manifest is not None
     assert (manifest.version, manifest.fingerprint) == (built.version, built.fingerprint)
-    shutil.rmtree(dist / "store")
+    shutil.rmtree(store)
     said: list[str] = []
-    run = bring_up_to_date(VALID, dist, dist / "store", progress=said.append)
+    run = bring_up_to_date(VALID, dist, store, progress=said.append)
     assert run.rebuilt == ["store"]
     assert not any(line.startswith(("build:", "export:")) for line in said), said
-    assert read_meta(dist / "store") == built
-    assert (dist / "store" / "quads.nq").stat().st_ino == (dist / "consortia.nq").stat().st_ino
+    assert read_meta(store) == built
+    assert (store / "quads.nq").stat().st_ino == (dist / "consortia.nq").stat().st_ino
 
 
 def test_bring_up_to_date_writes_only_stale_dumps(tmp_path: Path) -> None:
     """Dumps without a manifest (or of other records) are rewritten; the current store stays."""
     from consortia_kg.build.manifest import MANIFEST_NAME
-    from consortia_kg.pipeline import bring_up_to_date, build_dumps
+    from consortia_kg.pipeline import bring_up_to_date
 
     dist = tmp_path / "dist"
-    build_dumps(VALID, dist)
-    inode = (dist / "store" / "oxigraph").stat().st_ino
+    store = dist / "mystore"  # a store of its own beside flat dumps, as above
+    bring_up_to_date(VALID, dist, store)
+    inode = (store / "oxigraph").stat().st_ino
     (dist / MANIFEST_NAME).unlink()
     said: list[str] = []
-    run = bring_up_to_date(VALID, dist, dist / "store", progress=said.append)
+    run = bring_up_to_date(VALID, dist, store, progress=said.append)
     assert run.rebuilt == ["dumps"] and (dist / MANIFEST_NAME).is_file()
     assert [line.split(":")[0] for line in said] == ["dumps", "build", "export"]
-    assert (dist / "store" / "oxigraph").stat().st_ino == inode
-    assert bring_up_to_date(VALID, dist, dist / "store").rebuilt == []
+    assert (store / "oxigraph").stat().st_ino == inode
+    assert bring_up_to_date(VALID, dist, store).rebuilt == []

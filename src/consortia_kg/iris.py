@@ -103,7 +103,7 @@ LAYOUT: dict[str, dict[str, bool]] = {
     },
     "organisation": {"implementation": True, "location": True, "membership": True},
     "registry": {"file": True},
-    "dataset": {"class": True, "property": True},
+    "dataset": {"class": True, "property": True, "release": True},
     "dumps": {"sha256": False},
     "standard": {"version": True},
     "post": {"holder": False},
@@ -331,7 +331,7 @@ def dataset_iri(base: str) -> str:
 
 
 def dataset_part_iri(base: str, part: str, slug: str) -> str:
-    """Return a class or property partition (``part`` is ``class`` or ``property``)."""
+    """Return a partition (``class``, ``property``) or an earlier ``release`` of the dataset."""
     return mint(base, "dataset", part, slug)
 
 

@@ -8,11 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DEFAULT_DATA_DIR", "DEFAULT_OUTPUT_DIR", "ontology_file", "queries_dir", "shapes_file"]
+__all__ = [
+    "DEFAULT_DATA_DIR",
+    "DEFAULT_KEEP",
+    "DEFAULT_OUTPUT_DIR",
+    "ontology_file",
+    "queries_dir",
+    "shapes_file",
+]
 
 #: Relative to the working directory, as a curator types them.
 DEFAULT_DATA_DIR = Path("data")
 DEFAULT_OUTPUT_DIR = Path("dist")
+#: Releases a build keeps in the output folder besides the current one (``build --keep``).
+DEFAULT_KEEP = 2
 
 _PACKAGE = Path(__file__).resolve().parent
 _REPO_ROOT = _PACKAGE.parent.parent

@@ -44,7 +44,8 @@ def test_a_copied_folder_is_served_as_it_is(tmp_path: Path) -> None:
     _prepared(first)
     # a plain copy: new inodes, new modification times, another absolute path
     copy = tmp_path / "elsewhere" / "copy"
-    shutil.copytree(first, copy, copy_function=shutil.copy)
+    # (links kept, as `cp -r` keeps them: dist/current and dist/store are relative links)
+    shutil.copytree(first, copy, symlinks=True, copy_function=shutil.copy)
     before = _files(copy / "dist")
     lines: list[str] = []
     config = ServeConfig(data_dir=copy / "data", store_dir=copy / "dist" / "store", workers=1)

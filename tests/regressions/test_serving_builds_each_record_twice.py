@@ -54,7 +54,8 @@ def test_a_fresh_folder_builds_each_record_once_and_loads_the_store_once(
     assert len(files) >= 5
     assert sorted(reads) == files
     assert set(reads.values()) == {1}, reads  # each record read and built once
-    assert loads == [config.store_dir]  # one bulk load, into the store asked for
+    # one bulk load, into the store of the release that dist/store then points to
+    assert len(loads) == 1 and loads[0].name == config.store_dir.name, loads
     assert [line.split(":")[0] for line in lines].count("build") == 1, lines
     assert sum(" quads in " in line and line.startswith("store:") for line in lines) == 1
     meta = read_meta(config.store_dir)
@@ -64,4 +65,4 @@ def test_a_fresh_folder_builds_each_record_once_and_loads_the_store_once(
     reads.clear()
     again: list[str] = []
     prepare_serving(config, again.append)
-    assert not reads and loads == [config.store_dir] and again == []
+    assert not reads and len(loads) == 1 and again == []

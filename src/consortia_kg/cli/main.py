@@ -11,6 +11,7 @@ import click
 
 from consortia_kg import __version__
 from consortia_kg.cli.build import build
+from consortia_kg.cli.diff import diff
 from consortia_kg.cli.importing import import_group, reconcile
 from consortia_kg.cli.query import push, query
 from consortia_kg.cli.review import review
@@ -30,5 +31,5 @@ def main() -> None:
     """
 
 
-for command in (build, validate, query, push, serve, import_group, reconcile, review):
+for command in (build, diff, validate, query, push, serve, import_group, reconcile, review):
     main.add_command(command)

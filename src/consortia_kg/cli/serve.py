@@ -78,6 +78,38 @@ __all__ = ["serve"]
     help="Answers kept for the next identical query (the data never changes under them; 0: none; "
     "also $CONSORTIA_KG_CACHE_MIB).",
 )
+@click.option(
+    "--header-timeout",
+    type=click.FloatRange(min=0.1),
+    default=10.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time a request's head may take to arrive, from the connection or the previous answer "
+    "(408 and closed past it, however slowly its bytes come).",
+)
+@click.option(
+    "--keep-alive",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    metavar="SECONDS",
+    help="How long an idle connection stays open after an answer.",
+)
+@click.option(
+    "--max-connections",
+    type=click.IntRange(min=16),
+    default=4096,
+    show_default=True,
+    help="Open connections in all; past it the oldest one waiting for a request is closed.",
+)
+@click.option(
+    "--max-client-connections",
+    type=click.IntRange(min=1),
+    default=64,
+    show_default=True,
+    help="Open connections from one client address; past it that client's oldest idle one is "
+    "closed (429 when all of them are running requests).",
+)
 @quiet_option
 @handle_errors
 def serve(
@@ -91,6 +123,10 @@ def serve(
     max_rows: int,
     reload_interval: float,
     cache_mib: float,
+    header_timeout: float,
+    keep_alive: int,
+    max_connections: int,
+    max_client_connections: int,
     quiet: bool,
 ) -> None:
     r"""Serve the graph: a SPARQL 1.1 endpoint, every minted IRI, and pages for people.
@@ -111,6 +147,7 @@ def serve(
     # imported when the command runs: the pipeline and its stages take ~0.2 s to import,
     # which `consortia-kg --help` and the other commands need not pay
     from consortia_kg.serve.config import ServeConfig
+    from consortia_kg.serve.connections import ConnectionLimits
     from consortia_kg.serve.server import prepare_serving, run_server
     from consortia_kg.vocab import resolve_base_iri
 
@@ -132,11 +169,19 @@ def serve(
         reload_interval=reload_interval,
         cache_bytes=int(cache_mib * (1 << 20)),
     )
+    limits = ConnectionLimits(
+        head_timeout=header_timeout,
+        keep_alive=keep_alive,
+        max_connections=max_connections,
+        per_client=max_client_connections,
+    )
     show = progress_printer(quiet)
+    # said here, not by prepare_serving: its progress tells only what the pipeline had to redo
+    show(f"serve: checking the store and the dumps against {config.data_dir}…")
     prepare_serving(config, show)
-    show(f"serve: http://{host}:{port}{config.prefix} (IRIs under {base}); Ctrl-C stops")
+    show(f"serve: IRIs under {base} are answered at http://{host}:{port}{config.prefix}")
     try:
-        run_server(config, host, port, quiet)
+        run_server(config, host, port, quiet, limits, show)
     except KeyboardInterrupt:
         # uvicorn has shut down gracefully and passes the signal on: stopping is no error
         show("serve: stopped")

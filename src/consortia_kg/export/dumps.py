@@ -29,6 +29,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple
 
 from consortia_kg import iris
 from consortia_kg.atomic import scratch_prefix
+from consortia_kg.build.quadlines import die_with_parent
 from consortia_kg.formats import RDF_FORMATS, rdf_format
 from consortia_kg.serialize import RDF_TYPE as _RDF_TYPE
 from consortia_kg.serialize import JsonLdWriter as _JsonLdWriter
@@ -220,13 +221,15 @@ def write_dump_stream(
     base: str,
     version: str,
     nquads_written: Callable[[Path, int], None] | None = None,
+    predecessor: tuple[str, str] | None = None,
 ) -> DumpSet:
     """Write every dump from sorted, distinct N-Quads lines into ``output``, atomically.
 
     Each file is written into a staging folder inside ``output`` and renamed into place only
     once all of them are written, so a failure leaves ``output`` as it was. ``nquads_written``
     is called with the staged N-Quads file and its number of quads as soon as it is complete
-    (the store can load it while Turtle and JSON-LD are written).
+    (the store can load it while Turtle and JSON-LD are written). ``predecessor`` (the id and
+    version of the release these dumps follow) is named in VoID.
     """
     output.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=scratch_prefix("dumps-new"), dir=output))
@@ -239,7 +242,9 @@ def write_dump_stream(
             nquads_written(staging / f"{DUMP_STEM}.nq", written.quads)
         counts = _write_documents(staging, base, written)
         counts.provenance = provenance
-        void = serialize_turtle(describe_dataset(base, version, counts, written.files), base)
+        void = serialize_turtle(
+            describe_dataset(base, version, counts, written.files, predecessor), base
+        )
         _write_small(staging / "void.ttl", void, written.files)
         sums = "".join(
             f"{entry.sha256}  {name}\n" for name, entry in sorted(written.files.items())
@@ -336,7 +341,12 @@ def _write_documents(staging: Path, base: str, written: DumpSet) -> _Counts:
         written.files.update(files)
         written.files.update(_write_jsonld_then_copy(staging, base))
         return counts
-    with ProcessPoolExecutor(max_workers=2, mp_context=mp.get_context("fork")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=2,
+        mp_context=mp.get_context("fork"),
+        initializer=die_with_parent,
+        initargs=(os.getpid(),),
+    ) as pool:
         jsonld = pool.submit(_write_jsonld_then_copy, staging, base)
         turtle = pool.submit(_write_turtle_then_copy, staging, base)
         counts, files = turtle.result()
@@ -462,14 +472,19 @@ def _write_turtle(staging: Path, base: str) -> tuple[_Counts, dict[str, DumpFile
 
 
 def describe_dataset(
-    base: str, version: str, counts: _Counts, files: dict[str, DumpFile]
+    base: str,
+    version: str,
+    counts: _Counts,
+    files: dict[str, DumpFile],
+    predecessor: tuple[str, str] | None = None,
 ) -> list[Triple]:
     """VoID + DCAT: counts, classes, properties, subsets with licences, dumps with checksums.
 
     The dataset states no single licence (docs/dumps.md): its facts come from sources under
     different ones, so each named graph is a ``void:subset`` with its ``dcterms:license`` (a
     registry snapshot's, from the snapshot's description; the curated records' CC0 1.0 for a
-    record graph), its attribution, its sources, and its number of quads.
+    record graph), its attribution, its sources, and its number of quads. ``predecessor``
+    (release id, version) is the release this one revises (``prov:wasRevisionOf``).
     """
     dataset = NamedNode(iris.dataset_iri(base))
     out: list[Triple] = []
@@ -509,6 +524,14 @@ def describe_dataset(
     )
     add(dataset, DCTERMS + "conformsTo", NamedNode(CKG.rstrip("#")))
     add(dataset, DCTERMS + "hasVersion", Literal("sha256:" + version))
+    if predecessor is not None:
+        # the release this one revises, by id and version: the same inputs after the same
+        # release give the same bytes (this release's own id, a time, is not stated)
+        earlier = NamedNode(iris.dataset_part_iri(base, "release", predecessor[0]))
+        add(dataset, _PROV + "wasRevisionOf", earlier)
+        add(earlier, DCTERMS + "identifier", Literal(predecessor[0]))
+        if predecessor[1]:
+            add(earlier, DCTERMS + "hasVersion", Literal("sha256:" + predecessor[1]))
     add(dataset, VOID + "uriSpace", Literal(base))
     add(dataset, VOID + "sparqlEndpoint", NamedNode(iris.sparql_iri(base)))
     add(dataset, VOID + "triples", integer(counts.triples))

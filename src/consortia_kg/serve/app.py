@@ -10,7 +10,8 @@ the time budget, the row cap and the concurrency cap hold for pages as they do f
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -54,14 +55,34 @@ class Server:
             )
 
 
-def create_app(config: ServeConfig, publisher: Publisher | None = None) -> Front:
-    """Build the ASGI application; it opens the store when it starts and closes it when it stops."""
+def _quiet(_: str) -> None:
+    pass
+
+
+def create_app(
+    config: ServeConfig,
+    publisher: Publisher | None = None,
+    progress: Callable[[str], None] = _quiet,
+    address: str = "",
+) -> Front:
+    """Build the ASGI application; it opens the store when it starts and closes it when it stops.
+
+    ``progress`` hears when opening starts and when the server is ready (at ``address``).
+    """
     publisher = publisher or Publisher(config)
     server = Server(config, publisher)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # the snapshot, the workers and the index take seconds on a large graph
+        progress(
+            f"serve: opening the store: a snapshot, {config.workers} query workers, the index…"
+        )
+        started = time.perf_counter()
         await publisher.start()
+        progress(
+            f"serve: ready on {address} in {time.perf_counter() - started:.1f} s; Ctrl-C stops"
+        )
         try:
             yield
         finally:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from consortia_kg.export.releases import current_release
 from consortia_kg.paths import DEFAULT_DATA_DIR
-from consortia_kg.query.store import DEFAULT_STORE_DIR
+from consortia_kg.query.store import DEFAULT_STORE_DIR, STORE_DIRNAME
 from consortia_kg.vocab import DEFAULT_BASE_IRI
 
 __all__ = ["ServeConfig"]
@@ -43,6 +44,20 @@ class ServeConfig:
     def dumps_dir(self) -> Path:
         """Return the folder of the dumps: the one holding the store, as ``build`` writes them."""
         return self.store_dir.parent
+
+    def resolve(self) -> tuple[Path, Path]:
+        """Return the store and dumps folders of one release, reading ``current`` once.
+
+        In a folder of releases (``dist/store`` -> ``current/store``) both come from the
+        release ``current`` names at this moment, so a build that swaps ``current`` meanwhile
+        cannot give a store of one release and dumps of another; elsewhere (a store of its
+        own) they are ``store_dir`` and the folder beside it.
+        """
+        if self.store_dir.name == STORE_DIRNAME:
+            release = current_release(self.dumps_dir)
+            if release is not None:
+                return release.folder / STORE_DIRNAME, release.folder
+        return self.store_dir, self.dumps_dir
 
     @property
     def prefix(self) -> str:

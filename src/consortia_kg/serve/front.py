@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .config import ServeConfig
 
-__all__ = ["Front", "over_limits", "plain"]
+__all__ = ["CONTENT_SECURITY_POLICY", "Front", "over_limits", "plain", "secured"]
 
 _CORS = {
     "allow_origins": ["*"],
@@ -33,6 +33,19 @@ _CORS = {
     ],
     "max_age": 86400,
 }
+
+
+#: Sent with every answer that does not set its own: pages load only our own script and
+#: stylesheet (serve/static), fetch only from here, and are framed by no other site; JSON-LD
+#: and the query page's settings are data blocks, which script-src does not run
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
+)
 
 
 def plain(status: int, text: str, headers: dict[str, str] | None = None) -> Response:
@@ -63,6 +76,20 @@ def over_limits(scope: Scope, max_url: int, max_body: int) -> Response | None:
     return None
 
 
+def secured(send: Send) -> Send:
+    """Return ``send`` adding ``nosniff`` and the policy to an answer that lacks them."""
+
+    async def send_secured(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers") or ())
+            present = {name.lower() for name, _ in headers}
+            headers += [pair for pair in _SECURITY_HEADERS if pair[0] not in present]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_secured
+
+
 class Front:
     """The ASGI application uvicorn runs: limits, CORS and a last-resort 500 around ``server``."""
 
@@ -76,6 +103,7 @@ class Front:
         if scope["type"] != "http":
             await self.lifespan_app(scope, receive, send)
             return
+        send = secured(send)
         refused = over_limits(scope, self.config.max_url, self.config.max_body)
         if refused is not None:
             await refused(scope, receive, send)

@@ -1,16 +1,19 @@
 """What the server serves, one generation at a time, and how a rebuilt store is swapped in.
 
-A *generation* is a private snapshot of the store folder (its immutable files hard-linked, the
-small ones copied) and of the dumps beside it, a pool of query workers over that snapshot, and
-an index of the IRIs it mints. The server watches the store's ``meta.json``; when ``build`` (or
-``query``) has put a store of another version in place, a new generation is opened completely
+A *generation* is a private snapshot of one release's store (its immutable files hard-linked,
+the small ones copied) and of its dumps, a pool of query workers over that snapshot, and an
+index of the IRIs it mints. The release is the one ``dist/current`` names, read once per
+generation (``ServeConfig.resolve``; a store of its own outside a folder of releases is read
+with the dumps beside it). The server watches the store's ``meta.json`` through
+``dist/store``; when ``build`` (or ``query``) has published a release of another version, a
+new generation is opened completely
 (workers started, index built) and then made current in one assignment. Each request takes the
 current generation once and uses it to the end, so every answer comes from one version of the
 data; the old generation is closed once its last request is done. No request waits for a swap.
 
 The server never writes dumps: a generation's dumps are hard links to the ones the pipeline
-wrote beside the store (which it puts in place only after them), checked against the store's
-version; a store without dumps of its version is not swapped in.
+wrote in the release (a snapshot, so a release pruned meanwhile stays served), checked against
+the store's version; a store without dumps of its version is not swapped in.
 """
 
 from __future__ import annotations
@@ -147,10 +150,11 @@ def _link_dump(source: Path, target: Path) -> None:
 
     A build replaces dumps by renaming new files in, so a link keeps this version's bytes.
     """
+    real = os.path.realpath(source)  # os.link would link a link (dist/x -> current/x) itself
     try:
-        os.link(source, target)
+        os.link(real, target)
     except OSError:
-        shutil.copy2(source, target)
+        shutil.copy2(real, target)
 
 
 @dataclass
@@ -294,11 +298,13 @@ async def open_generation(config: ServeConfig, number: int, log: Log = _stderr) 
     """Snapshot the store and its dumps, start workers over them, and index the IRIs."""
     parent = config.store_dir.parent
     folder = parent / f".{config.store_dir.name}{_SNAPSHOT_PREFIX}{os.getpid()}-{number}"
-    meta = await asyncio.to_thread(snapshot_store, config.store_dir, folder / "store")
+    # one release: `current` is read once, store and dumps both come from what it named
+    store_dir, dumps_dir = config.resolve()
+    meta = await asyncio.to_thread(snapshot_store, store_dir, folder / "store")
     built_at = (folder / "store" / "meta.json").stat().st_mtime
     try:
         # before any worker starts: a store whose dumps are missing costs no process
-        await _snapshot_matching_dumps(config.dumps_dir, folder / "dumps", meta)
+        await _snapshot_matching_dumps(dumps_dir, folder / "dumps", meta)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

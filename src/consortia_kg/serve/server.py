@@ -8,22 +8,25 @@ server in a thread on 127.0.0.1, for tests and the benchmark.
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consortia_kg.pipeline import bring_up_to_date, check_buildable
 
 from .config import ServeConfig
 
+if TYPE_CHECKING:
+    from .connections import ConnectionLimits
+
 __all__ = [
     "BackgroundServer",
     "free_port",
-    "http_implementation",
     "prepare_serving",
     "run_server",
     "uvicorn_config",
@@ -49,27 +52,39 @@ def prepare_serving(config: ServeConfig, progress: Progress = _quiet) -> None:
     check_buildable(run, config.data_dir)
 
 
-def uvicorn_config(config: ServeConfig, host: str, port: int, quiet: bool = False) -> Any:
-    """Return the uvicorn settings: httptools where installed, limits above ours, graceful stop."""
+def uvicorn_config(
+    config: ServeConfig,
+    host: str,
+    port: int,
+    quiet: bool = False,
+    limits: ConnectionLimits | None = None,
+    progress: Progress = _quiet,
+) -> Any:
+    """Return the uvicorn settings: our guarded httptools protocol, graceful stop."""
     # the web stack is imported when a server starts: prepare_serving alone needs none of it
     import uvicorn
 
     from .app import create_app
+    from .connections import ConnectionLimits, protocol_for, raise_open_files_limit
 
+    limits = dataclasses.replace(limits or ConnectionLimits(), max_url=config.max_url)
+    # every connection is a file: room for all of them, the workers' and the store's
+    raise_open_files_limit(limits.max_connections + 1024)
     return uvicorn.Config(
-        create_app(config),
+        create_app(config, progress=progress, address=f"http://{host}:{port}{config.prefix}"),
         host=host,
         port=port,
-        # httptools (C) parses a request in a fraction of h11's (pure Python) time; uvicorn's
-        # own choice, made explicit: h11 where httptools is not installed
-        http=http_implementation(),
+        # httptools (C) parses a request in a fraction of h11's (pure Python) time; our subclass
+        # adds head deadlines, the 431 limit and connection caps (see .connections)
+        http=protocol_for(limits),
+        ws="none",
         # uvicorn's choice: uvloop where installed (measured within noise of asyncio's own
         # loop here, so not a dependency); the worker channel works on both
         loop="auto",
-        # ours answers 414 with a message; h11's own limit must not cut in first
-        h11_max_incomplete_event_size=config.max_url + 65_536,
-        limit_concurrency=256,
-        timeout_keep_alive=5,
+        # uvicorn's cap counts idle connections too (256 idle ones got everyone a 503): ours
+        # (.connections) counts connections and running requests apart
+        limit_concurrency=None,
+        timeout_keep_alive=limits.keep_alive,
         timeout_graceful_shutdown=int(config.timeout) + 5,
         log_level="warning" if quiet else "info",
         access_log=not quiet,
@@ -78,18 +93,18 @@ def uvicorn_config(config: ServeConfig, host: str, port: int, quiet: bool = Fals
     )
 
 
-def http_implementation() -> str:
-    """Return the HTTP parser uvicorn uses here: ``httptools`` when installed, else ``h11``."""
-    import importlib.util
-
-    return "httptools" if importlib.util.find_spec("httptools") is not None else "h11"
-
-
-def run_server(config: ServeConfig, host: str, port: int, quiet: bool = False) -> None:
-    """Serve until interrupted."""
+def run_server(
+    config: ServeConfig,
+    host: str,
+    port: int,
+    quiet: bool = False,
+    limits: ConnectionLimits | None = None,
+    progress: Progress = _quiet,
+) -> None:
+    """Serve until interrupted; ``progress`` hears when the store opens and when it is ready."""
     import uvicorn
 
-    uvicorn.Server(uvicorn_config(config, host, port, quiet)).run()
+    uvicorn.Server(uvicorn_config(config, host, port, quiet, limits, progress)).run()
 
 
 def free_port() -> int:
@@ -104,9 +119,13 @@ class BackgroundServer:
     """``with BackgroundServer(config) as server: server.url`` serves in a thread on 127.0.0.1."""
 
     def __init__(
-        self, config: ServeConfig, port: int | None = None, startup_seconds: float = 120
+        self,
+        config: ServeConfig,
+        port: int | None = None,
+        startup_seconds: float = 120,
+        limits: ConnectionLimits | None = None,
     ) -> None:
-        self.config = config
+        self.config, self.limits = config, limits
         self.port = port or free_port()
         self.startup_seconds = startup_seconds
         self._server: Any = None
@@ -114,7 +133,12 @@ class BackgroundServer:
 
     @classmethod
     def for_data(
-        cls, data_dir: Path, work_dir: Path, base_path: str = "/", **settings: Any
+        cls,
+        data_dir: Path,
+        work_dir: Path,
+        base_path: str = "/",
+        limits: ConnectionLimits | None = None,
+        **settings: Any,
     ) -> BackgroundServer:
         """Build ``data_dir`` into ``work_dir/dist`` with the server's own address as base IRI."""
         port = free_port()
@@ -125,7 +149,7 @@ class BackgroundServer:
             **settings,
         )
         prepare_serving(config)
-        return cls(config, port)
+        return cls(config, port, limits=limits)
 
     @property
     def url(self) -> str:
@@ -133,15 +157,22 @@ class BackgroundServer:
         return f"http://127.0.0.1:{self.port}{self.config.prefix}"
 
     @property
+    def connections(self) -> Any:
+        """Return the running server's :class:`~.connections.Connections` (counts, evictions)."""
+        return self._server.config.http_protocol_class.connections_of_server
+
+    @property
     def app(self) -> Any:
-        """Return the running Starlette application."""
-        return self._server.config.loaded_app if self._server else None
+        """Return the running application (the front layer, with the Starlette app's state)."""
+        return self._server.config.app if self._server else None
 
     def start(self) -> BackgroundServer:
         """Start serving and wait until the first generation is open."""
         import uvicorn
 
-        self._server = uvicorn.Server(uvicorn_config(self.config, "127.0.0.1", self.port, True))
+        self._server = uvicorn.Server(
+            uvicorn_config(self.config, "127.0.0.1", self.port, True, self.limits)
+        )
         self._server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(
             target=self._server.run, name="consortia-kg-serve", daemon=True

@@ -16,12 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import pickle
+import signal
 import socket
 import struct
 import subprocess
 import sys
 from collections import OrderedDict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,13 @@ class Channel(asyncio.Protocol):
         self._waiter: asyncio.Future[Any] | None = None
         self._ready: deque[bytes] = deque()
         self._lost: BaseException | None = None
+        #: called when the worker's end closes (the pool replaces an idle worker at once)
+        self.on_lost: Callable[[], None] | None = None
+
+    @property
+    def lost(self) -> bool:
+        """Return True once the worker's end has closed."""
+        return self._lost is not None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Keep the transport the event loop opened."""
@@ -94,6 +102,8 @@ class Channel(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_exception(self._lost)
         self._waiter = None
+        if self.on_lost is not None:
+            self.on_lost()
 
     def send(self, message: Any) -> None:
         """Pickle and send one message (a big one in two writes, not copied)."""
@@ -131,6 +141,8 @@ class _Worker:
         self.process, self.sock = process, sock
         self.channel = Channel()
         self.ready: Ready | None = None
+        #: True while a job runs on it (its death is then the job's to handle)
+        self.running = False
 
     async def open(self, seconds: float) -> Ready:
         loop = asyncio.get_running_loop()
@@ -150,6 +162,19 @@ class _Worker:
         if not isinstance(reply, Reply):
             raise RuntimeError(f"a query worker answered {reply!r}")
         return reply
+
+    def alive(self) -> bool:
+        """Return True while the process runs and its socket is open."""
+        return not self.channel.lost and self.process.poll() is None
+
+    async def killed_from_outside(self) -> bool:
+        """Return True when the process died of SIGKILL or SIGTERM (not of its own fault)."""
+        # the kernel closes a dying process's socket before its exit status is there to read
+        for _ in range(100):
+            if self.process.poll() is not None:
+                break
+            await asyncio.sleep(0.01)
+        return self.process.returncode in (-signal.SIGKILL, -signal.SIGTERM)
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -233,8 +258,12 @@ class WorkerPool:
         isolate: bool = True,
         startup_seconds: float = 120.0,
         cache_bytes: int = 32 << 20,
+        restart_wait: float = 30.0,
     ) -> None:
         self.store_path, self.base, self.size = store_path, base, size
+        #: seconds a request waits for a worker while dead ones are being replaced
+        self.restart_wait = restart_wait
+        self._restarting = 0
         self.cache = ResultCache(cache_bytes)
         self.admission_wait, self.isolate = admission_wait, isolate
         self.startup_seconds = startup_seconds
@@ -282,6 +311,9 @@ class WorkerPool:
             worker.kill()
             self._all.discard(worker)
             raise
+        # a worker that dies while idle (killed, out of memory) is replaced at once, before a
+        # request reaches it; one that dies running a query is replaced by run()
+        worker.channel.on_lost = lambda: self._lost_idle(worker)
         self.graphs = ready.graphs
         self.stats.isolation = ready.isolation
         self.stats.pids = sorted(w.ready.pid for w in self._all if w.ready is not None)
@@ -293,12 +325,19 @@ class WorkerPool:
         for worker in workers:
             self._idle.put_nowait(worker)
 
+    def _lost_idle(self, worker: _Worker) -> None:
+        if not worker.running and not self._closing:
+            self._replace(worker)
+
     def _replace(self, dead: _Worker) -> None:
+        if dead not in self._all:
+            return  # replaced already
         dead.kill()
         self._all.discard(dead)
         self.stats.restarted += 1
         if self._closing:
             return
+        self._restarting += 1
 
         async def replace() -> None:
             try:
@@ -306,6 +345,8 @@ class WorkerPool:
             except Exception as exc:  # pragma: no cover - the store folder went away
                 print(f"serve: could not restart a query worker: {exc}", file=sys.stderr)
                 return
+            finally:
+                self._restarting -= 1
             if self._closing:
                 worker.kill()
                 self._all.discard(worker)
@@ -316,10 +357,28 @@ class WorkerPool:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    async def _take(self) -> _Worker:
+        """Return a live idle worker, waiting for one (longer while dead ones are replaced)."""
+        while True:
+            if self._idle.empty():
+                wait = max(self.admission_wait, self.restart_wait if self._restarting else 0)
+                try:
+                    worker = await asyncio.wait_for(self._idle.get(), wait)
+                except TimeoutError:
+                    self.stats.refused_busy += 1
+                    raise Busy from None
+            else:
+                worker = self._idle.get_nowait()
+            if worker.alive() and worker in self._all:
+                return worker
+            self._replace(worker)
+
     async def run(self, job: Job, budget: float | None) -> Reply:
         """Run ``job`` on an idle worker within ``budget`` seconds (None: no budget).
 
-        A query answered before is answered from the cache, without a worker.
+        A query answered before is answered from the cache, without a worker. A worker found
+        dead is replaced and the job waits for another; a worker killed from outside while
+        running the job (SIGKILL, SIGTERM: not the job's fault) costs the job one more try.
         """
         query = isinstance(job, QueryJob) and self.cache.limit > 0
         if query:
@@ -328,31 +387,32 @@ class WorkerPool:
             if kept is not None:
                 self.stats.cached += 1
                 return kept
-        if self._idle.empty():
+        # every worker may have been killed at once: each dead one costs the job one more try
+        for attempt in range(1, self.size + 2):
+            worker = await self._take()
+            worker.running = True
+            self._busy += 1
             try:
-                worker = await asyncio.wait_for(self._idle.get(), self.admission_wait)
+                async with asyncio.timeout(budget):
+                    reply = await worker.call(job)
             except TimeoutError:
-                self.stats.refused_busy += 1
-                raise Busy from None
-        else:
-            worker = self._idle.get_nowait()
-        self._busy += 1
-        try:
-            async with asyncio.timeout(budget):
-                reply = await worker.call(job)
-        except TimeoutError:
-            self.stats.timed_out += 1
-            self._replace(worker)
-            raise QueryTimeout from None
-        except asyncio.CancelledError:
-            # the client went away: stop its query rather than let it run on
-            self._replace(worker)
-            raise
-        except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as exc:
-            self._replace(worker)
-            return Reply(500, message=f"the query worker stopped: {exc or type(exc).__name__}")
-        finally:
-            self._busy -= 1
+                self.stats.timed_out += 1
+                self._replace(worker)
+                raise QueryTimeout from None
+            except asyncio.CancelledError:
+                # the client went away: stop its query rather than let it run on
+                self._replace(worker)
+                raise
+            except (EOFError, OSError, RuntimeError, pickle.UnpicklingError) as exc:
+                outside = await worker.killed_from_outside()
+                self._replace(worker)
+                if outside and attempt <= self.size:
+                    continue
+                return Reply(500, message=f"the query worker stopped: {exc or type(exc).__name__}")
+            finally:
+                worker.running = False
+                self._busy -= 1
+            break
         self.stats.answered += 1
         self._idle.put_nowait(worker)
         if query:

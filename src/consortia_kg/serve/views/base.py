@@ -39,6 +39,7 @@ __all__ = [
     "head",
     "http_date",
     "read_body",
+    "shown",
 ]
 
 #: A thing's documents: format name → file extension, in the order pages list them.
@@ -80,6 +81,15 @@ class HTTPProblem(Exception):
         self.links = links or []
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """Return what a client sent as an answer may quote it: escaped as ``repr`` does, and cut.
+
+    Never the raw text: a ``text/plain`` answer that repeated ``?format=<script>`` was taken
+    for HTML by browsers that sniff.
+    """
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def http_date(seconds: float) -> str:
     """Return a time as an HTTP date (``Last-Modified``)."""
     return email.utils.formatdate(int(seconds), usegmt=True)
@@ -103,7 +113,10 @@ def _client_is_current(request: Request, etag: str, modified: float) -> bool:
 
 def head(response: Response) -> Response:
     """Return the same answer without its body (HEAD), Content-Length and all."""
-    body = getattr(response, "body", b"")
+    if not hasattr(response, "body"):
+        # a file or a stream answers HEAD itself, from the request's method
+        return response
+    body = response.body
     headers = dict(response.headers)
     headers["content-length"] = str(len(body))
     return Response(b"", response.status_code, headers)
@@ -243,7 +256,7 @@ class Context:
             names = sorted({name for _, name in offers})
             raise HTTPProblem(
                 400,
-                f"format={value} is not a format this answer comes in",
+                f"format={shown(value)} is not a format this answer comes in",
                 hint="use one of: " + ", ".join(names),
             )
         return fmt
@@ -264,7 +277,7 @@ class Context:
         kinds = generation.index.kinds()
         return HTTPProblem(
             404,
-            f"{generation.base}{rel} is not an IRI this graph mints",
+            f"{shown(generation.base + rel, 200)} is not an IRI this graph mints",
             hint=f"IRIs here start with {generation.base} and one of: {', '.join(kinds)}; "
             f"search by name at {self.prefix}search?q=…",
             suggestions=suggestions,

@@ -1,4 +1,10 @@
-"""The dump files ``build`` wrote: their list, and each file as the build's own bytes."""
+"""The dump files ``build`` wrote: their list, and each file as the build's own bytes.
+
+A dump is sent from disk in chunks (Starlette's ``FileResponse``: HEAD, ``Range``, ``If-Range``),
+never read whole: six parallel downloads of a 247 MB dump once took the server from 384 to
+1,539 MiB. Its ``ETag`` is the SHA-256 the release's ``SHA256SUMS`` gives, read once per
+version of the data, never computed per download.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +12,12 @@ import asyncio
 import hashlib
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from consortia_kg.formats import rdf_format
 
 from ..generation import Generation
-from .base import Context
+from .base import Context, http_date
 from .entity import entity
 
 __all__ = ["dump_file", "dump_list", "dump_type"]
@@ -80,12 +86,28 @@ async def dump_list(ctx: Context, request: Request, generation: Generation) -> R
 
 async def dump_file(ctx: Context, request: Request, generation: Generation, name: str) -> Response:
     """Send one dump file; a name that is no dump is looked up as an IRI (and so 404s helpfully)."""
-    if name != "SHA256SUMS" and not any(d.name == name for d in generation.dumps):
-        return await entity(ctx, request, generation, f"dumps/{name}")
     path = generation.dumps_dir / name
-    content = await asyncio.to_thread(path.read_bytes)
-    etag = '"' + hashlib.sha256(content).hexdigest() + '"'
+    if name == "SHA256SUMS":
+        # a line a file: small, and the checksum of the checksums is in no list
+        content = await asyncio.to_thread(path.read_bytes)
+        etag = '"' + hashlib.sha256(content).hexdigest() + '"'
+        cached = ctx.not_modified(request, generation, etag)
+        if cached is not None:
+            return cached
+        return ctx.ok(request, generation, content, dump_type(name), etag, vary=False)
+    dump = next((d for d in generation.dumps if d.name == name), None)
+    if dump is None:
+        return await entity(ctx, request, generation, f"dumps/{name}")
+    etag = f'"{dump.sha256}"'
     cached = ctx.not_modified(request, generation, etag)
     if cached is not None:
         return cached
-    return ctx.ok(request, generation, content, dump_type(name), etag, vary=False)
+    return FileResponse(
+        path,
+        media_type=dump_type(name),
+        headers={
+            "ETag": etag,
+            "Last-Modified": http_date(generation.built_at),
+            "Cache-Control": "public, max-age=60",
+        },
+    )
