@@ -78,7 +78,9 @@ def test_may_fetch_is_false_only_without_the_letters(text: str, fetches: bool) -
             "SELECT * { FILTER EXISTS { SERVICE SILENT <http://x/e> { ?s ?p ?o } } }",
             ["<http://x/e>"],
         ),
-        ("SELECT * { { SELECT ?s { SERVICE ?where { ?s ?p ?o } } } }", ["where"]),
+        ("SELECT * { { SELECT ?s { SERVICE ?where { ?s ?p ?o } } } }", ["?where"]),
+        # as the user wrote it, never rdflib's parse tree (pname_{'prefix': ...})
+        ("PREFIX ex: <http://x/> SELECT * { SERVICE ex:sparql { ?s ?p ?o } }", ["ex:sparql"]),
         ("SELECT * { ?s <http://x/service> 'SERVICE' }", []),
     ],
 )

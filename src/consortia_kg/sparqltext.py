@@ -16,17 +16,22 @@ cannot fetch. Imports nothing of the package; rdflib only inside the functions t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "FORMS",
+    "LIMITS",
     "SparqlTextError",
+    "TextLimits",
     "Token",
     "bind_values",
+    "check_limits",
     "dataset_clauses",
     "grammar_form",
     "has_dataset_clause",
@@ -42,6 +47,7 @@ __all__ = [
     "update_operations",
     "variables",
     "where_group_start",
+    "written_term",
 ]
 
 #: The query forms, as the lexer and the grammar name them.
@@ -66,6 +72,8 @@ _TOKEN = re.compile(
               |'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00b7\u00c0-\ufffd]+)
+  | (?P<number>\d+\.\d*[eE][+-]?\d+|\d*\.\d+(?:[eE][+-]?\d+)?|\d+(?:[eE][+-]?\d+)?)
+  | (?P<op>&&|\|\||!=|<=|>=|\^\^)
   | (?P<word>[A-Za-z_][A-Za-z0-9_.\-]*(?::[^\s{}();,]*)?|:[^\s{}();,]*)
   | (?P<punct>.)
     """,
@@ -75,7 +83,7 @@ _TOKEN = re.compile(
 
 @dataclass(frozen=True)
 class Token:
-    """One token of a query: its kind (string, iri, var, word, punct), text and offset."""
+    """One token of a query: its kind (string, iri, var, number, op, word, punct), text, offset."""
 
     kind: str
     text: str
@@ -177,21 +185,105 @@ def bind_values(text: str, terms: Mapping[str, str]) -> str:
     return text[:at] + block + text[at:]
 
 
+# --- limits: what the engines can read without running out of stack ------------------------
+
+
+@dataclass(frozen=True)
+class TextLimits:
+    """How large and how deep a query may be before any parser reads it.
+
+    pyoxigraph (0.5) and rdflib both read SPARQL by recursive descent: a query nested or
+    chained deep enough overflows the stack. pyoxigraph then kills the process (SIGSEGV, measured
+    from 2,235 nested braces, 4,695 nested parentheses, 3,000 MINUS groups, 7,000 ``+`` or 10,000
+    ``&&`` in a row); rdflib raises RecursionError from about 25 nested parentheses at Python's
+    default limit (its parse here runs with a higher one, see :func:`parse_query`). Each limit
+    is far below the first crash measured and far above what a person writes.
+    """
+
+    #: characters in the whole text
+    max_chars: int = 500_000
+    #: brackets ( [ { open at once, outside strings, IRIs and comments
+    max_depth: int = 64
+    #: group patterns: every { outside strings, IRIs and comments
+    max_groups: int = 1_000
+    #: operators and separators in all: . ; && || | / + - * = != < <= > >= ! ^
+    max_operators: int = 2_500
+
+
+#: The limits every query run on the embedded store or the server is held to.
+LIMITS = TextLimits()
+
+_OPERATORS = frozenset(
+    [".", ";", "&&", "||", "|", "/", "+", "-", "*", "=", "!=", "<", "<=", ">", ">=", "!", "^"]
+)
+_LIMIT_HINT = (
+    "split the query into smaller ones, or write long lists of values as one VALUES block "
+    "(which has no such limit)"
+)
+
+
+def check_limits(text: str, limits: TextLimits = LIMITS) -> None:
+    """Raise :class:`SparqlTextError` when ``text`` is too large or too deep for the engines.
+
+    A cheap look at the tokens (no parser, no recursion), for every query text before any
+    parser reads it.
+    """
+    if len(text) > limits.max_chars:
+        raise SparqlTextError(
+            f"the query is {len(text):,} characters long, more than the {limits.max_chars:,} "
+            "a query may have here",
+            _LIMIT_HINT,
+        )
+    depth = deepest = groups = operators = 0
+    for tok in tokens(text):
+        if tok.kind in ("punct", "op"):
+            char = tok.text
+            if char in "([{":
+                depth += 1
+                deepest = max(deepest, depth)
+                groups += char == "{"
+            elif char in ")]}":
+                depth -= 1
+            elif char in _OPERATORS:
+                operators += 1
+    if deepest > limits.max_depth:
+        raise SparqlTextError(
+            f"the query nests brackets {deepest} deep, more than the {limits.max_depth} "
+            "a query may nest here (parentheses, [ ] and { } counted together)",
+            "write the nested part as a flatter pattern, or split the query",
+        )
+    if groups > limits.max_groups:
+        raise SparqlTextError(
+            f"the query has {groups:,} group patterns ({{ … }}), more than the "
+            f"{limits.max_groups:,} a query may have here",
+            _LIMIT_HINT,
+        )
+    if operators > limits.max_operators:
+        raise SparqlTextError(
+            f"the query has {operators:,} operators and separators (. ; && || + = …), more than "
+            f"the {limits.max_operators:,} a query may have here",
+            _LIMIT_HINT,
+        )
+
+
 # --- letters: what can be told without reading the text as SPARQL ------------------------------
 
 #: the functions whose value changes from one run to the next, as the letters name them
 _VOLATILE_WORDS = ("RAND", "NOW", "UUID", "BNODE")
 
 
-def may_fetch(text: str) -> bool:
+def may_fetch(text: str, dataset: bool = True) -> bool:
     """Return False only when ``text`` can hold neither ``SERVICE`` nor a dataset clause.
 
     pyoxigraph matches SPARQL keywords letter by letter, ASCII case aside: a text in which the
     letters ``service`` and ``from`` appear nowhere, in any case (not in a comment or a string
-    either), and with no backslash-u escape, holds neither. Any other text may.
+    either), and with no backslash-u escape, holds neither. Any other text may. With
+    ``dataset=False`` only ``SERVICE`` counts (a dataset clause names graphs of the store).
     """
     letters = text.encode("utf-8", "surrogatepass").lower()  # ASCII letters only
-    return b"service" in letters or b"from" in letters or b"\\u" in letters
+    if b"service" in letters or b"\\u" in letters:
+        return True
+    return dataset and b"from" in letters
 
 
 def mentions_volatile(text: str) -> bool:
@@ -218,18 +310,48 @@ _GRAMMAR_FORMS = {
 }
 
 
+#: Python's recursion limit while rdflib parses: its grammar takes 40 to 75 frames for each
+#: nested parenthesis, so the default (1,000) fails at about 25; 20,000 reads the 64 levels
+#: :data:`LIMITS` lets through (measured: 256 levels at 40,000, no crash on an 8 MiB stack).
+_PARSE_RECURSION = 20_000
+
+
+@contextlib.contextmanager
+def _deep_recursion() -> Iterator[None]:
+    before = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(before, _PARSE_RECURSION))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(before)
+
+
 def parse_query(text: str) -> Any:
-    """Return rdflib's parse tree of a query; raise its exception on a syntax error."""
+    """Return rdflib's parse tree of a query; raise its exception on a syntax error.
+
+    Call :func:`check_limits` first: the depth it allows is what this parse can read.
+    """
     from rdflib.plugins.sparql.parser import parseQuery
 
-    return parseQuery(text)
+    with _deep_recursion():
+        return parseQuery(text)
 
 
 def parse_update(text: str) -> Any:
     """Return rdflib's parse tree of an update; raise its exception when ``text`` is not one."""
     from rdflib.plugins.sparql.parser import parseUpdate
 
-    return parseUpdate(text)
+    with _deep_recursion():
+        return parseUpdate(text)
+
+
+def written_term(term: Any) -> str:
+    """Return an IRI, a prefixed name or a variable of a parse tree as a query writes it."""
+    if hasattr(term, "name") and term.name == "pname":  # rdflib's CompValue of ex:name
+        return f"{dict.get(term, 'prefix') or ''}:{dict.get(term, 'localname') or ''}"
+    if type(term).__name__ == "Variable":
+        return f"?{term}"
+    return f"<{term}>"
 
 
 def parsed_nodes(tree: Any) -> Iterator[Any]:
@@ -247,13 +369,12 @@ def parsed_nodes(tree: Any) -> Iterator[Any]:
 
 
 def service_terms(tree: Any) -> list[str]:
-    """Return the endpoint of every ``SERVICE`` in a parse tree (sub-queries, EXISTS...)."""
-    terms = []
-    for node in parsed_nodes(tree):
-        if node.name == "ServiceGraphPattern":
-            term = dict.get(node, "term")
-            terms.append(f"<{term}>" if term is not None and ":" in str(term) else str(term))
-    return terms
+    """Return the endpoint of every ``SERVICE`` in a parse tree, as the query writes it."""
+    return [
+        written_term(dict.get(node, "term"))
+        for node in parsed_nodes(tree)
+        if node.name == "ServiceGraphPattern"
+    ]
 
 
 def is_volatile(tree: Any) -> bool:

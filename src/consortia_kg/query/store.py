@@ -339,12 +339,27 @@ class EmbeddedStore:
         return cls(store, meta)
 
     def execute(self, text: str, where: str = "query") -> QueryResult:
-        """Run a query; a syntax error names its line and column."""
+        """Run a query; a syntax error names its line and column.
+
+        The text is checked first (:func:`consortia_kg.query.guard.check_local`): one too large
+        or too deep for pyoxigraph's parser, a ``SERVICE`` (it would fetch) or an update is
+        refused before pyoxigraph reads it.
+        """
+        from .guard import check_local, update_refusal
+
+        check_local(text)
         try:
             # a query's own FROM / FROM NAMED names its dataset; pyoxigraph would ignore it
             # under the union default graph, so the union is only the default without one
             result = self.store.query(text, use_default_graph_as_union=not _has_dataset(text))
         except SyntaxError as exc:
+            refused = update_refusal(text)
+            if refused is not None:
+                raise QuerySyntaxError(
+                    f"{where}: {refused.message.replace('this endpoint is', 'queries are')}",
+                    hint="run SELECT, ASK, CONSTRUCT or DESCRIBE; change the records under data/ "
+                    "instead of the store",
+                ) from None
             raise syntax_error(exc, text, where) from None
         if isinstance(result, ox.QuerySolutions):
             return SelectResult.of(result)

@@ -2,10 +2,10 @@
 
 Started by :class:`~consortia_kg.serve.worker.WorkerPool` as ``python -m
 consortia_kg.serve.process FD STORE BASE isolate|share-network``. Each worker checks the query
-text (:mod:`.guard`) before pyoxigraph sees it, caps the rows and writes the whole answer in the
-negotiated format through the one writer (:mod:`consortia_kg.serialize`). On Linux it first
-moves into a network namespace of its own (no interface is up there), so even a query the check
-let through could not open a connection. It imports no web stack.
+text (:mod:`consortia_kg.query.guard`) before pyoxigraph sees it, caps the rows and writes the
+whole answer in the negotiated format through the one writer (:mod:`consortia_kg.serialize`).
+On Linux it first moves into a network namespace of its own (no interface is up there), so even
+a query the check let through could not open a connection. It imports no web stack.
 """
 
 from __future__ import annotations
@@ -70,6 +70,7 @@ def _not_acceptable(form: str) -> Reply:
 def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
     import pyoxigraph as ox
 
+    from consortia_kg.query.guard import Checked, deterministic_text
     from consortia_kg.query.store import syntax_error
     from consortia_kg.serialize import (
         serialize_boolean,
@@ -77,8 +78,6 @@ def _execute(store: Any, guard: Any, job: QueryJob, base: str) -> Reply:
         serialize_solutions_capped,
     )
     from consortia_kg.sparqltext import query_form
-
-    from .guard import Checked, deterministic_text
 
     quick: Checked | None = None
     if job.trusted:
@@ -158,7 +157,7 @@ def _oxigraph_syntax_error(text: str) -> Reply | None:
 
 def answer(store: Any, guard: Any, job: Job, base: str) -> Reply:
     """Answer one job: a checked query or a refused update."""
-    from .guard import Refused
+    from consortia_kg.query.guard import Refused
 
     try:
         if isinstance(job, UpdateJob):
@@ -196,11 +195,11 @@ def worker_main(conn: Connection, store_path: str, base: str, isolate: bool) -> 
     _ISOLATED = "namespace" in isolation
     import pyoxigraph as ox
 
-    from .guard import QueryGuard
+    from consortia_kg.query.guard import QueryGuard
 
     store = ox.Store.read_only(store_path)
     graphs = tuple(sorted(g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)))
-    guard = QueryGuard(graphs, base)
+    guard = QueryGuard(base)
     conn.send(Ready(graphs, isolation, os.getpid()))
     while True:
         try:

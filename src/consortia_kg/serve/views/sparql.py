@@ -54,7 +54,15 @@ async def sparql(ctx: Context, request: Request, generation: Generation) -> Resp
     params = list(request.query_params.multi_items())
     direct_text: str | None = None
     if request.method == "POST":
-        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        content_type, _, parameters = request.headers.get("content-type", "").partition(";")
+        content_type = content_type.strip().lower()
+        charset = _charset(parameters)
+        if charset not in ("", "utf-8", "utf8", "us-ascii"):
+            raise HTTPProblem(
+                415,
+                f"a POST to /sparql is read as UTF-8, not {charset}",
+                hint="send the body in UTF-8 (charset=UTF-8, or no charset)",
+            )
         body = await read_body(request, ctx.config.max_body)
         try:
             decoded = body.decode("utf-8")
@@ -126,6 +134,15 @@ async def sparql(ctx: Context, request: Request, generation: Generation) -> Resp
     if chosen == "html":
         return _query_page(ctx, request, generation, text, reply, "", 200, etag)
     return ctx.ok(request, generation, reply.body, canonical_media_type(reply.fmt), etag)
+
+
+def _charset(parameters: str) -> str:
+    """Return the charset a Content-Type's parameters name, lower case ("" when none)."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
 
 
 def _result_formats(request: Request, format_values: list[str]) -> tuple[str | None, str | None]:
@@ -245,8 +262,9 @@ def service_triples(endpoint: str, generation: Generation, config: ServeConfig) 
             ox.NamedNode(DCTERMS + "description"),
             ox.Literal(
                 "Read-only SPARQL 1.1 endpoint of consortia-kg. Queries run for at most "
-                f"{config.timeout:g} s and answer at most {config.max_rows} rows; SERVICE, LOAD, "
-                "updates and FROM graphs the endpoint does not hold are refused."
+                f"{config.timeout:g} s and answer at most {config.max_rows} rows; SERVICE, LOAD "
+                "and updates are refused; FROM and default-graph-uri name graphs of the store "
+                "(one it does not hold is empty), never fetched."
             ),
         ),
         ox.Triple(service, ox.NamedNode(_SD + "defaultDataset"), dataset),

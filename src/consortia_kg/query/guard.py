@@ -1,24 +1,33 @@
-"""What a query may do here: read as SPARQL, refused when it would fetch.
+"""What a query may do here: read as SPARQL, refused when it would fetch or is too deep.
 
 pyoxigraph executes ``SERVICE`` by calling the remote endpoint, so no query text reaches it
 before this check has read it with the SPARQL grammar (never with a regular expression; the
 reading itself is :mod:`consortia_kg.sparqltext`'s, this module decides): ``SERVICE``
-anywhere (sub-queries and ``EXISTS`` included), ``FROM``/``FROM NAMED`` and the protocol's
-``default-graph-uri``/``named-graph-uri`` naming a graph the store does not hold or a
-``file:`` IRI, and every update (``LOAD``, ``USING`` and all the others) are refused with
-a message that says why. The check runs in the query worker (see :mod:`.worker`), inside the
-time budget, so a query that is slow to parse cannot hold up the server either.
+anywhere (sub-queries and ``EXISTS`` included) and every update (``LOAD``, ``USING`` and all
+the others) are refused with a message that says why, and so is a text too large or too deep
+for the parsers (:func:`consortia_kg.sparqltext.check_limits`, before any parser reads it).
+``FROM``/``FROM NAMED`` and the protocol's ``default-graph-uri``/``named-graph-uri`` name graphs
+of the store, as in Oxigraph's own server: a graph it does not hold is empty, and no IRI
+(``file:`` or any other) is ever dereferenced (pyoxigraph's ``default_graph``/``named_graphs``
+read only the store; tests/test_sparql_local.py and tests/test_serve_sparql.py listen for a stray
+request).
+
+The server checks in its query workers (inside the time budget); the embedded store of the
+CLI and the API checks with :func:`check_local` before pyoxigraph sees the text.
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from consortia_kg import sparqltext
+from consortia_kg.errors import InputError
 
-__all__ = ["Checked", "QueryGuard", "Refused", "deterministic_text"]
+__all__ = ["Checked", "QueryGuard", "Refused", "check_local", "deterministic_text"]
 
 _UPDATE_NAMES = {
     "Load": "LOAD",
@@ -34,17 +43,22 @@ _UPDATE_NAMES = {
     "Modify": "DELETE/INSERT",
 }
 
+_QUERY_FORMS_HINT = "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…"
 
-class Refused(Exception):
-    """A request the endpoint will not run: an HTTP status and a message that says why."""
+
+class Refused(InputError):
+    """A query that will not run: a message that says why (an input error, exit 2 in the CLI).
+
+    ``status`` is the HTTP status the server answers it with.
+    """
 
     def __init__(self, status: int, message: str, hint: str = "") -> None:
-        super().__init__(message)
-        self.status, self.message, self.hint = status, message, hint
+        super().__init__(message, hint=hint)
+        self.status = status
 
     def text(self) -> str:
         """Return the message and its hint, as the response body says them."""
-        return self.message + (f"\n  fix: {self.hint}" if self.hint else "")
+        return str(self)
 
 
 @dataclass(frozen=True)
@@ -69,10 +83,39 @@ def deterministic_text(text: str) -> bool:
     return not sparqltext.mentions_volatile(text)
 
 
+def _check_limits(text: str) -> None:
+    try:
+        sparqltext.check_limits(text)
+    except sparqltext.SparqlTextError as exc:
+        raise Refused(400, str(exc.args[0]), exc.hint) from None
+
+
+#: rdflib's names of grammar rules, as a query writes what they start with
+_RULE_WORDS = {
+    "SelectQuery": "SELECT",
+    "ConstructQuery": "CONSTRUCT",
+    "DescribeQuery": "DESCRIBE",
+    "AskQuery": "ASK",
+}
+
+
+def _in_user_words(what: str) -> str:
+    """Return rdflib's (pyparsing's) reason in the words of a query, without rule names."""
+    expected = re.fullmatch(r"Expected \{?([A-Za-z| ]+?)\}?(?:,.*)?", what)
+    if expected:
+        rules = [r.strip() for r in expected[1].split("|")]
+        if len(rules) > 1 and all(r in _RULE_WORDS for r in rules):
+            words = [_RULE_WORDS[r] for r in rules]
+            return "expected " + ", ".join(words[:-1]) + " or " + words[-1]
+        # pyparsing backs out to the rule that failed: say where, not the rule's name
+        return "the query cannot be read on from here"
+    return what
+
+
 def _syntax_refusal(exc: Exception, text: str) -> Refused:
     line = getattr(exc, "lineno", None)
     column = getattr(exc, "col", None)
-    what = " ".join(str(getattr(exc, "msg", exc)).split())
+    what = _in_user_words(" ".join(str(getattr(exc, "msg", exc)).split()))
     if len(what) > 200:
         what = what[:199] + "…"
     if isinstance(line, int) and isinstance(column, int):
@@ -87,10 +130,9 @@ def _syntax_refusal(exc: Exception, text: str) -> Refused:
 
 
 class QueryGuard:
-    """Checks query texts against the graphs one store holds (answers are cached by text)."""
+    """Checks query texts for one store (answers are cached by text and dataset)."""
 
-    def __init__(self, held: Iterable[str], base: str, cache_size: int = 512) -> None:
-        self.held = frozenset(held)
+    def __init__(self, base: str, cache_size: int = 512) -> None:
         self.base = base
         self.cache_size = cache_size
         self._cache: dict[tuple[str, tuple[str, ...], tuple[str, ...]], Checked | Refused] = {}
@@ -106,8 +148,9 @@ class QueryGuard:
         dataset clause: it is run without being parsed here first (pyoxigraph still refuses
         an update sent as a query, whose refusal is then worded by :meth:`check_query`). Any
         other text, or one with ``default-graph-uri``/``named-graph-uri``, gets None: it is
-        read by :meth:`check_query`.
+        read by :meth:`check_query`. A text too large or too deep is refused first.
         """
+        _check_limits(text)
         if default_uris or named_uris or sparqltext.may_fetch(text):
             return None
         return Checked("", deterministic=deterministic_text(text))
@@ -133,6 +176,7 @@ class QueryGuard:
     def _check_query(
         self, text: str, default_uris: tuple[str, ...], named_uris: tuple[str, ...]
     ) -> Checked:
+        _check_limits(text)
         try:
             tree = sparqltext.parse_query(text)
         except Exception as exc:
@@ -140,12 +184,11 @@ class QueryGuard:
             if update is not None:
                 raise update from None
             raise _syntax_refusal(exc, text) from None
-        self._refuse_service(tree)
+        refused = _service_refusal(tree)
+        if refused is not None:
+            raise refused
         deterministic = not sparqltext.is_volatile(tree)
         form = sparqltext.grammar_form(tree)
-        for name in ("default-graph-uri", "named-graph-uri"):
-            for iri in default_uris if name == "default-graph-uri" else named_uris:
-                self._check_graph(str(iri), name)
         if default_uris or named_uris:  # the protocol's dataset replaces the query's own
             return Checked(form, tuple(default_uris), tuple(named_uris), deterministic)
         try:
@@ -154,41 +197,10 @@ class QueryGuard:
             raise _syntax_refusal(exc, text) from None
         if not clauses:
             return Checked(form, deterministic=deterministic)
-        default: list[str] = []
-        named: list[str] = []
-        for is_named, iri in clauses:
-            self._check_graph(iri, "FROM NAMED" if is_named else "FROM")
-            (named if is_named else default).append(iri)
+        default = [iri for is_named, iri in clauses if not is_named]
+        named = [iri for is_named, iri in clauses if is_named]
         # SPARQL 1.1 §13.2: with only FROM NAMED the default graph is empty, and the reverse
         return Checked(form, tuple(default), tuple(named), deterministic)
-
-    def _refuse_service(self, tree: Any) -> None:
-        services = sparqltext.service_terms(tree)
-        if services:
-            raise Refused(
-                400,
-                f"SERVICE {services[0]} is refused: this endpoint answers from its own graph and "
-                "never calls another endpoint (no federated queries)",
-                "run the federated part against that endpoint yourself",
-            )
-
-    def _check_graph(self, iri: str, where: str) -> None:
-        if iri.lower().startswith("file:"):
-            raise Refused(
-                400,
-                f"{where} <{iri}> is refused: file: IRIs are never read; this endpoint only "
-                "answers from the graphs it holds",
-                "leave it out to query every record graph",
-            )
-        if iri not in self.held:
-            example = min(self.held) if self.held else ""
-            raise Refused(
-                400,
-                f"{where} <{iri}> is refused: this endpoint holds no such graph and never "
-                "fetches one",
-                f"name one of its record graphs (e.g. <{example}>; the service description at "
-                "this URL lists them all) or leave it out to query every record graph",
-            )
 
     def check_update(self, text: str) -> Refused:
         """Return why an update is refused: 400 when it would fetch, 403 otherwise."""
@@ -198,42 +210,73 @@ class QueryGuard:
         return Refused(
             403,
             "this endpoint is read-only: SPARQL Update is refused",
-            "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
+            _QUERY_FORMS_HINT,
         )
 
     def _as_update(self, text: str) -> Refused | None:
         """Return the refusal of ``text`` read as an update, or None when it is not one."""
-        try:
-            tree = sparqltext.parse_update(text)
-        except Exception:
-            return None
-        operations = sparqltext.update_operations(tree)
-        if not operations:
-            return None
-        for node in operations:
-            if node.name == "Load":
-                return Refused(
-                    400,
-                    f"LOAD <{dict.get(node, 'iri')}> is refused: this endpoint is read-only and "
-                    "never fetches a document",
-                    "load the document into your own store; query this endpoint with query=…",
-                )
-            for using in dict.get(node, "using") or ():
-                iri = str(dict.get(using, "named") or dict.get(using, "default"))
-                if iri.lower().startswith("file:") or iri not in self.held:
-                    return Refused(
-                        400,
-                        f"USING <{iri}> is refused: this endpoint never fetches a graph, and it "
-                        "is read-only",
-                        "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
-                    )
-        try:
-            self._refuse_service(tree)
-        except Refused as refused:
-            return refused
-        names = sorted({_UPDATE_NAMES.get(n.name, n.name) for n in operations})
-        return Refused(
-            403,
-            f"this endpoint is read-only: SPARQL Update ({', '.join(names)}) is refused",
-            "send queries (SELECT, ASK, CONSTRUCT, DESCRIBE) as query=…",
-        )
+        return update_refusal(text)
+
+
+def update_refusal(text: str) -> Refused | None:
+    """Return why ``text``, read as an update, is refused; None when it is not an update."""
+    try:
+        tree = sparqltext.parse_update(text)
+    except Exception:
+        return None
+    operations = sparqltext.update_operations(tree)
+    if not operations:
+        return None
+    for node in operations:
+        if node.name == "Load":
+            return Refused(
+                400,
+                f"LOAD {sparqltext.written_term(dict.get(node, 'iri'))} is refused: this "
+                "endpoint is read-only and never fetches a document",
+                "load the document into your own store; query this endpoint with query=…",
+            )
+    service = _service_refusal(tree)
+    if service is not None:
+        return service
+    names = sorted({_UPDATE_NAMES.get(n.name, n.name) for n in operations})
+    return Refused(
+        403,
+        f"this endpoint is read-only: SPARQL Update ({', '.join(names)}) is refused",
+        _QUERY_FORMS_HINT,
+    )
+
+
+def _service_refusal(
+    tree: Any, who: str = "this endpoint", fix: str = "that endpoint yourself"
+) -> Refused | None:
+    services = sparqltext.service_terms(tree)
+    if not services:
+        return None
+    return Refused(
+        400,
+        f"SERVICE {services[0]} is refused: {who} answers from its own graph and never calls "
+        "another endpoint (no federated queries)",
+        f"run the federated part against {fix}",
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def check_local(text: str) -> None:
+    """Refuse what the embedded store must not run: too large or deep, SERVICE, an update.
+
+    For the CLI and the API, which have no network namespace around pyoxigraph: a text whose
+    letters can hold no ``SERVICE`` (see :func:`consortia_kg.sparqltext.may_fetch`) is not
+    parsed here; any other is read with the SPARQL grammar first, and one the grammar cannot
+    read is refused with its syntax error rather than given to pyoxigraph to try.
+    """
+    _check_limits(text)
+    if not sparqltext.may_fetch(text, dataset=False):
+        return
+    try:
+        tree = sparqltext.parse_query(text)
+    except Exception as exc:
+        refused = update_refusal(text)
+        raise (refused or _syntax_refusal(exc, text)) from None
+    refused = _service_refusal(tree, "the embedded store", "that endpoint (query --endpoint URL)")
+    if refused is not None:
+        raise refused
