@@ -195,6 +195,17 @@ def test_format_is_quoted_not_echoed(server: BackgroundServer) -> None:
     assert len(text) < 500
 
 
+def test_format_on_the_endpoint_is_quoted_not_echoed(server: BackgroundServer) -> None:
+    payload = "<script>alert(1)</script>" + "x" * 500
+    query = "ASK%20%7B%7D"
+    status, headers, body = request(
+        server, f"/sparql?query={query}&format={payload}", {"Accept": "text/plain"}
+    )
+    text = body.decode()
+    assert status == 400 and headers["x-content-type-options"] == "nosniff"
+    assert "'<script>alert(1)</script>" in text and payload not in text
+
+
 def test_a_dump_is_streamed_with_its_release_checksum(server: BackgroundServer) -> None:
     _, _, sums = request(server, "/dumps/SHA256SUMS")
     listed = dict(reversed(line.split(maxsplit=1)) for line in sums.decode().splitlines())

@@ -32,7 +32,7 @@ from ..negotiation import (
     format_from_name,
     negotiate,
 )
-from .base import HTML_TYPE, Context, HTTPProblem, read_body
+from .base import HTML_TYPE, Context, HTTPProblem, read_body, shown
 
 __all__ = ["service_triples", "sparql"]
 
@@ -157,7 +157,7 @@ def _result_formats(request: Request, format_values: list[str]) -> tuple[str | N
             names = sorted({n for _, n in SOLUTION_OFFERS + GRAPH_OFFERS})
             raise HTTPProblem(
                 400,
-                f"format={format_values[0]} is not a format answers come in",
+                f"format={shown(format_values[0])} is not a format answers come in",
                 hint="use one of: " + ", ".join(names),
             )
         return solution, graph
