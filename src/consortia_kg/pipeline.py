@@ -366,7 +366,8 @@ def _read_and_build(
         run.record_count = len(entries)
         stage.done(f"{plural(len(entries), 'record')}, {plural(len(run.problems), 'problem')}")
     chunks = [("records", "".join(organisations).encode())]
-    for mapped in _map_registries(data_dir, base, claims, run, progress):
+    run.mapped = _map_registries(data_dir, base, claims, run, progress)
+    for mapped in run.mapped:
         if mapped.snapshot is not None and mapped.nquads:
             snapshot = mapped.snapshot
             digest = "".join(f.sha256 for _, f in sorted(snapshot.files.items()))
@@ -461,7 +462,8 @@ class _Validation:
 
 
 def _refuse_empty(run: Run, data_dir: Path, gate: Gate) -> None:
-    if run.record_count == 0 and not gate.allow_empty:
+    # a folder of registry snapshots alone is data: only nothing at all is refused
+    if run.record_count == 0 and not run.mapped and not gate.allow_empty:
         raise InputError(
             f"{data_dir} holds no records: nothing to publish",
             hint="pass --data with the folder holding consortia/, organisations/ and sources/ "
@@ -477,9 +479,9 @@ def _passes(run: Run, found: list[Problem], gate: Gate) -> bool:
 
 def _pass_gate(run: Run, data_dir: Path, base: str, gate: Gate, progress: Progress) -> bool:
     """Return True when ``run`` may be published, checking it here (outside a release)."""
-    _refuse_empty(run, data_dir, gate)
     if _broken(run):
         return False
+    _refuse_empty(run, data_dir, gate)
     if not gate.validate:
         return True
     return _passes(run, _records_findings(data_dir, base, progress), gate)
@@ -575,9 +577,9 @@ def _build_release(
     try:
         with LineSorter(scratch) as sorter:
             run, entries = _read_and_build(data_dir, base, jobs, sorter, progress)
-            _refuse_empty(run, data_dir, gate)
-            if _broken(run):
+            if _broken(run):  # a broken record or row says where, before "no records" would
                 return run
+            _refuse_empty(run, data_dir, gate)
             manifest = Manifest(
                 data_version(entries), base, builder_fingerprint(), fingerprint, 0, len(entries)
             )
