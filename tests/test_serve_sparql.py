@@ -264,7 +264,7 @@ def test_etag_and_not_modified(server: BackgroundServer) -> None:
         ({"query": "DELETE WHERE { ?s ?p ?o }"}, 403, "read-only"),
         ({"query": "CLEAR ALL"}, 403, "read-only"),
         ({"query": "SELECT * WHERE { ?s ?p ?o }"}, 400, f"more than {MAX_ROWS} rows"),
-        ({"query": "ASK {}", "format": "yaml"}, 400, "format=yaml"),
+        ({"query": "ASK {}", "format": "yaml"}, 400, "format='yaml'"),
     ],
 )
 def test_errors_say_why(
