@@ -40,7 +40,8 @@ def _size(path: Path) -> int:
     return sum(p.lstat().st_size for p in path.rglob("*") if p.is_file() and not p.is_symlink())
 
 
-def _children(pid: int) -> list[int]:
+def children_of(pid: int) -> list[int]:
+    """Return the ids of the processes whose parent is ``pid`` (read from /proc)."""
     found = []
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -53,7 +54,8 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Return True while ``pid`` runs (a zombie, killed but not reaped, does not)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except OSError:
@@ -109,7 +111,7 @@ def main() -> int:
         deadline = time.monotonic() + delay
         workers: set[int] = set()
         while time.monotonic() < deadline and process.poll() is None:
-            workers.update(_children(process.pid))
+            workers.update(children_of(process.pid))
             time.sleep(0.05)
         if process.poll() is None:
             process.send_signal(signal.SIGKILL)
@@ -117,10 +119,10 @@ def main() -> int:
             finished += 1
         process.wait()
         time.sleep(1.0)
-        alive = [w for w in workers if _alive(w)]
-        for worker in alive:  # ours, started by the build we killed
+        survivors = [w for w in workers if alive(w)]
+        for worker in survivors:  # ours, started by the build we killed
             os.kill(worker, signal.SIGKILL)
-        orphans += len(alive)
+        orphans += len(survivors)
         why = _broken(dist)
         broken += bool(why)
         left = _scratch(dist)
@@ -128,7 +130,7 @@ def main() -> int:
         print(
             f"kill {n + 1:3d} at {delay:6.2f} s: {'BROKEN ' + why if why else 'whole'}; "
             f"scratch {len(left)} entries, {scratch_left[-1] / 1e6:.1f} MB; "
-            f"{len(alive)} workers alive",
+            f"{len(survivors)} workers alive",
             flush=True,
         )
     subprocess.run(

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kill_build import alive, children_of  # bench/kill_build.py: one reading of /proc
 
 from consortia_kg.atomic import PAUSE_ENV
 from consortia_kg.export.releases import current_release, release_ids, verify_release
@@ -98,27 +99,6 @@ def test_a_killed_build_leaves_one_whole_release(
     assert _scratch(dist) == []
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table in /proc")
 def test_the_workers_of_a_killed_build_die_with_it(tmp_path: Path) -> None:
     from generate import generate  # bench/generate.py
@@ -133,12 +113,12 @@ def test_the_workers_of_a_killed_build_die_with_it(tmp_path: Path) -> None:
     deadline = time.monotonic() + 120
     workers: list[int] = []
     while len(workers) < 2 and process.poll() is None and time.monotonic() < deadline:
-        workers = _children(process.pid)
+        workers = children_of(process.pid)
         time.sleep(0.02)
     assert workers, "the build never started its workers"
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+    while any(alive(w) for w in workers) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [w for w in workers if _alive(w)], "a worker outlived its build"
+    assert not [w for w in workers if alive(w)], "a worker outlived its build"
