@@ -30,6 +30,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent / "src"))
 
+from bench_server import serving  # noqa: E402
+
 from consortia_kg.serve.server import free_port  # noqa: E402
 
 
@@ -40,17 +42,7 @@ def start(port: int, data: Path, work: Path) -> subprocess.Popen[bytes]:
         "--base-iri", f"http://127.0.0.1:{port}/", "-q",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
-    deadline = time.monotonic() + 900
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("the server stopped while starting")
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2).read()
-            return process
-        except OSError:
-            time.sleep(0.5)
-    process.kill()
-    raise SystemExit("the server did not start within 900 s")
+    return serving(process, port, 900)  # 1,000 consortia: the store is built first
 
 
 def rss_mib(pid: int) -> float:

@@ -41,7 +41,12 @@ def start(port: int, work: Path, cache_mib: float = 32.0) -> subprocess.Popen[by
         "--cache-mib", f"{cache_mib:g}",
     ]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
+    return serving(process, port, 120)
+
+
+def serving(process: subprocess.Popen[bytes], port: int, seconds: float) -> subprocess.Popen[bytes]:
+    """Return ``process`` once its /health answers; exit when it stops or is not up in time."""
+    deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise SystemExit(process.stderr.read().decode() if process.stderr else "server died")
@@ -51,7 +56,7 @@ def start(port: int, work: Path, cache_mib: float = 32.0) -> subprocess.Popen[by
         except OSError:
             time.sleep(0.2)
     process.kill()
-    raise SystemExit("the server did not start within 120 s")
+    raise SystemExit(f"the server did not start within {seconds:g} s")
 
 
 def hammer(
