@@ -1,4 +1,4 @@
-"""A person's visit, in headless Chromium: the home page, a consortium page, the query page.
+"""A person's visit, in headless Chromium: every kind of page, screenshotted, with no console error.
 
 Skipped, saying why, only where Debian's chromium and chromedriver are not installed.
 """
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from consortia_kg.serve.server import BackgroundServer
-from helpers.browser import headless_chromium, missing_chromium
+from helpers.browser import console_problems, headless_chromium, missing_chromium, screenshot
 
 pytestmark = pytest.mark.skipif(missing_chromium() is not None, reason=str(missing_chromium()))
 
@@ -71,33 +71,32 @@ def test_consortium_page(server: BackgroundServer, driver: Any) -> None:
     assert turtle.endswith("/consortium/ga4gh.ttl")
 
 
-def test_query_page_runs_a_named_query(server: BackgroundServer, driver: Any) -> None:
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+#: Every kind of page a person visits: (screenshot name, path, a CSS selector its content fills).
+#: Add a page here (charts, the network view...) and it is rendered, screenshotted and checked
+#: for console errors like the others.
+PAGES: tuple[tuple[str, str, str], ...] = (
+    ("home", "", "#counts"),
+    ("consortium", "consortium/ga4gh", "#facts"),
+    ("organisation", "organisation/uk-ac-ebi", "main h1"),
+    ("queries", "queries/", "main a"),
+    ("named-query", "queries/working-groups", "main pre"),
+    ("sparql-editor", "sparql", "#yasgui .CodeMirror"),
+    ("dumps", "dumps/", "main table"),
+    ("vocabulary", "ontology", "main h2"),
+)
 
-    driver.get(f"{server.url}sparql")
-    editor = driver.find_element(By.ID, "query")
-    Select(driver.find_element(By.ID, "examples")).select_by_value("working-groups")
-    wait_for(driver, lambda d: "working groups" in editor.get_attribute("value").lower())
-    assert "# title: Working groups of a consortium" in editor.get_attribute("value")
-    driver.find_element(By.ID, "run").click()
-    wait_for(driver, lambda d: "rows in" in d.find_element(By.ID, "status").text)
-    table = driver.find_element(By.CSS_SELECTOR, "#results table")
-    headers = [th.text for th in table.find_elements(By.TAG_NAME, "th")]
-    assert headers[:2] == ["consortium", "name"] or "name" in headers
-    cells = [td.text for td in table.find_elements(By.TAG_NAME, "td")]
-    assert "Cloud" in cells and "Genomic Knowledge Standards" in cells
-    assert driver.find_element(By.ID, "status").text.startswith("8 rows")
-    # an error is shown, not swallowed
-    editor.clear()
-    editor.send_keys("SELECT * WHERE { ?s ?p }")
-    driver.find_element(By.ID, "run").click()
-    error = wait_for(
-        driver,
-        lambda d: (
-            d.find_element(By.ID, "error")
-            if d.find_element(By.ID, "error").is_displayed()
-            else False
-        ),
-    )
-    assert "400" in error.text and "syntax error" in error.text
+
+@pytest.mark.parametrize(("name", "path", "filled"), PAGES, ids=[p[0] for p in PAGES])
+def test_page_renders_without_console_errors(
+    server: BackgroundServer, driver: Any, name: str, path: str, filled: str
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    console_problems(driver)  # forget what earlier tests left in the console
+    driver.get(server.url + path)
+    element = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, filled))[0]
+    assert element.is_displayed() and element.text.strip() or element.tag_name == "div"
+    assert driver.execute_script("return document.readyState") == "complete"
+    shot = screenshot(driver, name)
+    assert shot.stat().st_size > 0
+    assert console_problems(driver) == [], f"{name} ({path}) logged problems"

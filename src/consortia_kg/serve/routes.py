@@ -90,6 +90,7 @@ ROUTES: tuple[Route, ...] = (
     Route("", home.home),
     Route("search", home.search),
     Route("sparql", sparql.sparql, READ_AND_POST),
+    Route("sparql/editor.json", sparql.editor_settings),
     Route("health", home.health),
     Route("queries", home.with_slash),
     Route("dumps", home.with_slash),

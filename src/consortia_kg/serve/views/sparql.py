@@ -8,6 +8,8 @@ are read and refused with a reason. Without a query, ``/sparql`` describes the e
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,10 +20,12 @@ from starlette.responses import Response
 from consortia_kg.formats import ANSWER_GRAPH_FORMATS, ANSWER_ROW_FORMATS
 from consortia_kg.iris import dataset_iri
 from consortia_kg.serialize import serialize_graph
-from consortia_kg.vocab import DCTERMS, RDF, VOID
+from consortia_kg.vocab import DCTERMS, PREFIXES, RDF, VOID
 
 from ..config import ServeConfig
 from ..display import solutions_table
+from ..editor import editor_settings as settings_of
+from ..front import EDITOR_CONTENT_SECURITY_POLICY
 from ..generation import Generation
 from ..jobs import QueryJob, Reply, UpdateJob
 from ..negotiation import (
@@ -34,13 +38,12 @@ from ..negotiation import (
 )
 from .base import HTML_TYPE, Context, HTTPProblem, read_body, shown
 
-__all__ = ["service_triples", "sparql"]
+__all__ = ["editor_settings", "service_triples", "sparql"]
 
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
-_EXAMPLE_QUERY = """PREFIX ckg: <https://w3id.org/consortia-kg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
+#: the query page's first query: every prefix of our dumps, then a question they answer
+_EXAMPLE_QUERY = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items()) + """
 SELECT ?consortium ?name WHERE {
   ?consortium a ckg:Consortium ;
       rdfs:label ?name .
@@ -136,6 +139,22 @@ async def sparql(ctx: Context, request: Request, generation: Generation) -> Resp
     return ctx.ok(request, generation, reply.body, canonical_media_type(reply.fmt), etag)
 
 
+async def editor_settings(ctx: Context, request: Request, generation: Generation) -> Response:
+    """What the query page's editor completes and offers: prefixes, terms, named queries."""
+    settings = settings_of(
+        ctx.site.vocabularies["ontology"].triples,
+        ctx.queries.values(),
+        generation.base,
+        ctx.prefix,
+    )
+    body = json.dumps(settings, ensure_ascii=False, sort_keys=True)
+    etag = generation.etag("editor", hashlib.sha256(body.encode()).hexdigest())
+    cached = ctx.not_modified(request, generation, etag)
+    if cached is not None:
+        return cached
+    return ctx.ok(request, generation, body, "application/json", etag, vary=False)
+
+
 def _charset(parameters: str) -> str:
     """Return the charset a Content-Type's parameters name, lower case ("" when none)."""
     for parameter in parameters.split(";"):
@@ -212,9 +231,10 @@ def _query_page(
         timeout=f"{ctx.config.timeout:g}",
         config_json=ctx.site.config_json(generation),
     )
+    policy = {"Content-Security-Policy": EDITOR_CONTENT_SECURITY_POLICY}
     if status != 200:
-        return Response(body, status, {"Vary": "Accept"}, HTML_TYPE)
-    return ctx.ok(request, generation, body, HTML_TYPE, etag)
+        return Response(body, status, {"Vary": "Accept", **policy}, HTML_TYPE)
+    return ctx.ok(request, generation, body, HTML_TYPE, etag, headers=policy)
 
 
 def _service_description(
