@@ -36,11 +36,14 @@ def editor_settings(
     classes: set[str] = set()
     properties: set[str] = set()
     for triple in ontology:
+        kind = triple.object
         if triple.predicate.value != RDF + "type" or not isinstance(triple.subject, ox.NamedNode):
             continue
-        if triple.object.value in CLASS_TYPES:
+        if not isinstance(kind, ox.NamedNode):
+            continue
+        if kind.value in CLASS_TYPES:
             classes.add(triple.subject.value)
-        elif triple.object.value in PROPERTY_TYPES:
+        elif kind.value in PROPERTY_TYPES:
             properties.add(triple.subject.value)
     return {
         "endpoint": prefix + "sparql",
@@ -50,7 +53,12 @@ def editor_settings(
         "classes": sorted(classes),
         "properties": sorted(properties),
         "examples": [
-            {"name": q.name, "title": q.title or q.name, "description": q.description, "text": q.text}
+            {
+                "name": q.name,
+                "title": q.title or q.name,
+                "description": q.description,
+                "text": q.text,
+            }
             for q in sorted(queries, key=lambda q: q.name)
         ],
     }

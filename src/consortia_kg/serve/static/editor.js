@@ -115,7 +115,10 @@
       if (chosen) { yasgui.getTab().setQuery(chosen.text); }
     });
     document.getElementById("examples-bar").hidden = false;
-    if (new URLSearchParams(window.location.search).has("query")) { yasgui.getTab().query(); }
+    // a shared link (the query in the URL) shows its answer at once
+    var shared = new URLSearchParams(window.location.search).has("query") ||
+      new URLSearchParams(window.location.hash.slice(1)).has("query");
+    if (shared) { yasgui.getTab().query(); }
     window.consortiaEditor = yasgui;  // for the browser tests and the console
   }
 

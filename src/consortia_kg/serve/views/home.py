@@ -166,7 +166,11 @@ async def static(ctx: Context, request: Request, generation: Generation, name: s
     """Our stylesheet and script (nothing else, and nothing from anywhere else)."""
     suffix = Path(name).suffix
     # one folder below: vendor/, the editor's bundle (hatch_build.py)
-    if "/" in name.removeprefix("vendor/") or suffix not in _STATIC_TYPES or not (_STATIC / name).is_file():
+    if (
+        "/" in name.removeprefix("vendor/")
+        or suffix not in _STATIC_TYPES
+        or not (_STATIC / name).is_file()
+    ):
         raise HTTPProblem(404, f"no static file {name}")
     content = (_STATIC / name).read_bytes()
     etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'

@@ -43,13 +43,16 @@ __all__ = ["editor_settings", "service_triples", "sparql"]
 _SD = "http://www.w3.org/ns/sparql-service-description#"
 _FORMATS_NS = "http://www.w3.org/ns/formats/"
 #: the query page's first query: every prefix of our dumps, then a question they answer
-_EXAMPLE_QUERY = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items()) + """
+_EXAMPLE_QUERY = (
+    "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+    + """
 SELECT ?consortium ?name WHERE {
   ?consortium a ckg:Consortium ;
       rdfs:label ?name .
 }
 ORDER BY ?name
 """
+)
 
 
 async def sparql(ctx: Context, request: Request, generation: Generation) -> Response:
