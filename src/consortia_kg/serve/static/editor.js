@@ -8,7 +8,13 @@
   if (!Yasgui) { return; }  // the bundle is missing: keep the plain form
   var page = JSON.parse(document.getElementById("config").textContent);
   var SVG = "http://www.w3.org/2000/svg";
-  var NUMERIC = /#(integer|decimal|double|float|int|long|short|nonNegativeInteger|positiveInteger)$/;
+  var NUMERIC = /XMLSchema#(decimal|double|float|int|long|short|byte|\w*[iI]nteger)$/;
+  var prefixes = {};  // from editor.json: an IRI in a chart is shown as prefix:name
+
+  function compact(iri) {
+    var found = Object.keys(prefixes).find(function (p) { return iri.indexOf(prefixes[p]) === 0; });
+    return found ? found + ":" + iri.slice(prefixes[found].length) : iri;
+  }
 
   // an IRI of this graph opens its page on this server, wherever the server runs
   function localHref(iri) {
@@ -22,7 +28,9 @@
       if (localHref(binding.value) === binding.value) { return html; }
       var holder = document.createElement("template");
       holder.innerHTML = html;
-      holder.content.querySelectorAll("a").forEach(function (a) { a.href = localHref(binding.value); });
+      holder.content.querySelectorAll("a").forEach(function (a) {
+        a.href = localHref(binding.value);
+      });
       return holder.innerHTML;
     };
   }
@@ -32,9 +40,14 @@
     var lines = Object.keys(settings.prefixes).map(function (p) {
       return p + ": <" + settings.prefixes[p] + ">";
     });
-    Yasgui.Yasqe.forkAutocompleter("prefixes", { name: "ckg-prefixes", bulk: true, persistenceId: null, get: function () { return lines; } }, false);
-    Yasgui.Yasqe.forkAutocompleter("class", { name: "ckg-classes", bulk: true, get: function () { return settings.classes; } }, false);
-    Yasgui.Yasqe.forkAutocompleter("property", { name: "ckg-properties", bulk: true, get: function () { return settings.properties; } }, false);
+    function fork(from, name, list) {
+      Yasgui.Yasqe.forkAutocompleter(from, {
+        name: name, bulk: true, persistenceId: null, get: function () { return list; }
+      }, false);
+    }
+    fork("prefixes", "ckg-prefixes", lines);
+    fork("class", "ckg-classes", settings.classes);
+    fork("property", "ckg-properties", settings.properties);
     return ["ckg-prefixes", "variables", "ckg-classes", "ckg-properties"];
   }
 
@@ -46,7 +59,9 @@
     var rows = results.getBindings() || [];
     var vars = results.getVariables() || [];
     var value = vars.find(function (v) {
-      return rows.length > 0 && rows.every(function (r) { return !r[v] || NUMERIC.test(r[v].datatype || ""); });
+      return rows.length > 0 && rows.every(function (r) {
+        return !r[v] || NUMERIC.test(r[v].datatype || "");
+      });
     });
     var label = vars.find(function (v) { return v !== value; });
     return value && label ? { rows: rows.slice(0, 60), value: value, label: label } : null;
@@ -61,7 +76,7 @@
     var c = this.columns();
     var values = c.rows.map(function (r) { return r[c.value] ? Number(r[c.value].value) : 0; });
     var top = Math.max.apply(null, values.concat([0])) || 1;
-    var bar = 22, labelWidth = 320, width = 900;
+    var bar = 22, labelWidth = 340, width = 900;
     var svg = document.createElementNS(SVG, "svg");
     svg.setAttribute("class", "result-chart");
     svg.setAttribute("viewBox", "0 0 " + width + " " + (bar * c.rows.length + 4));
@@ -74,7 +89,8 @@
       name.setAttribute("y", y + bar * 0.7);
       name.setAttribute("text-anchor", "end");
       var term = row[c.label];
-      name.textContent = term ? (term.value.length > 48 ? term.value.slice(0, 47) + "…" : term.value) : "";
+      var text = term ? (term.type === "uri" ? compact(term.value) : term.value) : "";
+      name.textContent = text.length > 44 ? text.slice(0, 43) + "…" : text;
       var rect = document.createElementNS(SVG, "rect");
       rect.setAttribute("x", labelWidth);
       rect.setAttribute("y", y + 2);
@@ -90,6 +106,7 @@
   };
 
   function start(settings) {
+    prefixes = settings.prefixes;
     var names = completers(settings);
     linkToPages(Yasgui.Yasr.plugins.table);
     Yasgui.Yasr.registerPlugin("chart", ChartPlugin);
@@ -106,7 +123,9 @@
       copyEndpointOnNewTab: true,
       endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
       persistenceId: "consortia-kg-editor",
-      yasqe: { value: document.getElementById("query").value, autocompleters: names, prefixCcApi: null },
+      yasqe: {
+        value: document.getElementById("query").value, autocompleters: names, prefixCcApi: null
+      },
       yasr: { prefixes: settings.prefixes, defaultPlugin: "table" }
     });
     var examples = document.getElementById("examples");
